@@ -148,9 +148,8 @@ class Param:
             if value in self.named:
                 return np.array(self.named[value], dtype=np.float64)
             known = ", ".join(self.named) if self.named else "none"
-            raise ParamError(
-                self.name, f"unknown name {value!r}; known names: {known}; or give a list of numbers"
-            )
+            raise ParamError(self.name, f"unknown name {value!r}; known names: {known}; "
+                             "or give a list of numbers")
         array = to_array(self.name, value)
         if array.ndim not in self.ndims:
             raise self._fail(value)
