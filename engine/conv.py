@@ -98,8 +98,15 @@ class ConvTrace(Trace):
     padding: int
     padded: np.ndarray
     output: np.ndarray
+    in_height: int  # before padding
+    in_width: int
+    kernel_height: int
+    kernel_width: int
     out_height: int
     out_width: int
+    positions: int  # how many places the window visits (per output channel)
+    output_min: float
+    output_max: float
     windows: tuple[Window, ...]
     grad_input: np.ndarray  # for an upstream gradient of ones
     grad_kernel: np.ndarray
@@ -165,8 +172,15 @@ def convolve(input: np.ndarray, kernel: np.ndarray, bias: float | np.ndarray = 0
         padding=padding,
         padded=shaped(xp, x.ndim == 2),
         output=shaped(out, flat),
+        in_height=height,
+        in_width=width,
+        kernel_height=kh,
+        kernel_width=kw,
         out_height=out.shape[1],
         out_width=out.shape[2],
+        positions=out.shape[1] * out.shape[2],
+        output_min=float(out.min()),
+        output_max=float(out.max()),
         windows=tuple(windows),
         grad_input=shaped(grad_x, x.ndim == 2),
         grad_kernel=frozen_array(grad_w.reshape(w.shape)),
