@@ -1,0 +1,52 @@
+"""`lecture values attention` and `lecture values gan`: JSON out, bad input one line with exit 2."""
+
+import json
+
+import pytest
+
+from render.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_values_prints_the_attention_trace(capsys):
+    code, out, err = run(capsys, "values", "attention")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert data["tokens"] == ["我", "爱", "深度", "学习"]
+    for key in ("X", "W_q", "W_k", "W_v", "Q", "K", "V", "scores", "weights", "output",
+                "grad_X", "grad_W_q"):
+        assert key in data
+    assert len(data["X"]) == 4 and len(data["X"][0]) == 8 and len(data["Q"][0]) == 4
+    for row in data["weights"]:
+        assert sum(row) == pytest.approx(1.0)
+
+
+def test_values_attention_applies_overrides(capsys):
+    code, out, _ = run(capsys, "values", "attention", "--set", 'tokens=["the","cat","sat"]',
+                       "--set", "mask=causal", "--set", "heads=2", "--set", "d_model=6",
+                       "--set", "d_k=null")
+    assert code == 0
+    data = json.loads(out)
+    assert data["num_heads"] == 2 and data["d_k"] == 3 and len(data["heads"]) == 2
+    assert data["scores"][0][0][1:] == [None, None]  # masked: -inf in the engine, null in JSON
+    assert data["heads"][1]["weights"][0] == [1.0, 0.0, 0.0]
+    assert len(data["W_o"]) == 6 and len(data["output"][0]) == 6
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--set", "heads=3", "--set", "d_k=null"],
+     "heads: 3 heads do not divide d_model = 8; with d_k = null each head gets d_model / heads "
+     "columns, so use heads in [1, 2, 4, 8] or set d_k"),
+    (["--set", "tokens=[]"], "tokens: must be a list of 1 to 16 strings, got []"),
+    (["--set", "mask=future"], "mask: must be one of none, causal, got 'future'"),
+])
+def test_bad_attention_input_is_one_clear_line(capsys, argv, message):
+    code, out, err = run(capsys, "values", "attention", *argv)
+    assert code == 2 and out == ""
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("lecture: error: ")
