@@ -1,0 +1,60 @@
+"""`lecture values` for the recurrent lessons, and their bad-input contract (one line, exit 2)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from render.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_values_prints_the_bptt_trace(capsys):
+    code, out, err = run(capsys, "values", "bptt")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    for key in ("x", "targets", "h0", "W_xh", "W_hh", "b_h", "W_hy", "b_y", "h", "y", "loss",
+                "grad_h", "grad_W_xh", "grad_W_hh", "grad_b_h", "grad_W_hy", "grad_b_y",
+                "grad_norms", "contributions"):
+        assert key in data
+    assert np.shape(data["h"]) == (6, 3) and np.shape(data["x"]) == (6, 2)
+    assert data["truncate"] is None
+    assert data["loss"] == pytest.approx(sum(data["losses"]))
+
+
+def test_values_bptt_applies_overrides(capsys):
+    code, out, _ = run(capsys, "values", "bptt", "--set", "steps=5", "--set", "truncate=2",
+                       "--set", "hidden_size=4", "--set", "recurrent_scale=0.5",
+                       "--set", "initial_state=random")
+    data = json.loads(out)
+    assert code == 0
+    assert np.shape(data["grad_h"]) == (5, 4) and data["truncate"] == 2
+    assert data["contributions"][:3] == [0.0, 0.0, 0.0] and data["contributions"][3] > 0
+    assert any(data["h0"])
+
+
+def test_truncate_null_is_full_bptt(capsys):
+    _, full, _ = run(capsys, "values", "bptt")
+    _, null, _ = run(capsys, "values", "bptt", "--set", "truncate=null")
+    assert full == null
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["values", "bptt", "--set", "steps=0"], "steps: must be an integer from 1 to 32, got 0"),
+    (["values", "bptt", "--set", "truncate=0"],
+     "truncate: must be an integer from 1 to 32, or null, got 0"),
+    (["values", "bptt", "--set", "recurrent_scale=-1"],
+     "recurrent_scale: must be a number from 0 to 10, got -1"),
+    (["values", "bptt", "--set", "initial_state=ones"],
+     "initial_state: must be one of zeros, random, got 'ones'"),
+])
+def test_bad_input_is_one_clear_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("lecture: error: ")
