@@ -34,8 +34,8 @@ class ConvolutionScene(NarratedScene):
     DETAILED = 2  # windows whose products and sum are written out
 
     # -- checks and layout (no animation: tests read the mobjects built here) ---------------
-    def check(self) -> None:
-        trace = self.trace
+    @classmethod
+    def check_trace(cls, trace: conv.ConvTrace) -> None:
         if np.ndim(trace.input) != 2 or np.ndim(trace.kernel) != 2:
             raise ParamError("input", "the convolution scene draws one channel: give a 2-D input "
                              "and kernel (`lecture values` handles C x H x W)")
@@ -51,7 +51,7 @@ class ConvolutionScene(NarratedScene):
                              f"{MAX_KERNEL}, got {trace.kernel.shape[0]} x {trace.kernel.shape[1]}")
 
     def layout(self) -> None:
-        self.check()
+        self.check_trace(self.trace)
         trace = self.trace
         padded = trace.padded
         p = trace.padding

@@ -58,6 +58,10 @@ class NarratedScene(Scene):
         self.on_progress = on_progress
         self.timeline: list[CueSlot] = []
 
+    @classmethod
+    def check_trace(cls, trace: Trace) -> None:
+        """Raise ParamError if the scene cannot draw this trace legibly (before any work)."""
+
     @contextmanager
     def cue(self, cue_id: str) -> Iterator[CueSlot]:
         if cue_id not in self.CUES:

@@ -1,0 +1,1 @@
+"""Speech synthesis: backends behind one interface, a cache, and the choice of a voice."""
