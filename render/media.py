@@ -45,7 +45,8 @@ def mux(video: Path, audio: Path, out: Path) -> None:
     speech: 8.5 s against 1.3 s for 160 s of narration here.
     """
     command = [ffmpeg(), "-loglevel", "error", "-y", "-i", str(video), "-i", str(audio),
-               "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k",
+               "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+               "-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k",
                "-movflags", "+faststart", "-f", "mp4", str(out)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:

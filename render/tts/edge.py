@@ -65,7 +65,8 @@ class EdgeBackend(Backend):
                 audio.extend(chunk["data"])
             elif chunk["type"] == "WordBoundary":
                 start = chunk["offset"] / TICKS_PER_SECOND
-                words.append(Word(chunk["text"], start, start + chunk["duration"] / TICKS_PER_SECOND))
+                end = start + chunk["duration"] / TICKS_PER_SECOND
+                words.append(Word(chunk["text"], start, end))
         return bytes(audio), tuple(words)
 
 

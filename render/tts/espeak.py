@@ -39,8 +39,8 @@ class EspeakBackend(Backend):
         return _version()
 
     def synthesize(self, text: str, voice: str, rate: float, out: Path) -> tuple[Word, ...]:
-        command = [_executable(), "-v", voice, "-s", str(round(WORDS_PER_MINUTE.get(voice, DEFAULT_WPM) * rate)),
-                   "-w", str(out), "--", text]
+        speed = round(WORDS_PER_MINUTE.get(voice, DEFAULT_WPM) * rate)
+        command = [_executable(), "-v", voice, "-s", str(speed), "-w", str(out), "--", text]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
             detail = result.stderr.strip() or f"exit status {result.returncode}"
