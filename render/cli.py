@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def _list() -> None:
 
 
 def _short(value: object) -> str:
-    text = str(value).replace("'", '"') if not isinstance(value, str) else value
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 24 else text[:21] + "..."
 
 

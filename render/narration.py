@@ -21,7 +21,7 @@ from scenes.numbers import fmt
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1] / "scripts"
 CUE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 PATH = re.compile(r"^(?P<head>[A-Za-z_]\w*)(?P<steps>(?:\.[A-Za-z_]\w*|\[-?\d+\])*)$")
 STEP = re.compile(r"\.([A-Za-z_]\w*)|\[(-?\d+)\]")
 SPEC = re.compile(r"^[+ ]?(?:\.\d{1,3})?[fd%]?$")
@@ -120,6 +120,9 @@ def fill(template: str, values: dict[str, Any], where: str) -> str:
     def replace(match: re.Match[str]) -> str:
         if match[0] in ("{{", "}}"):
             return match[0][0]
+        if match[1] is None:
+            raise UserError(f"{where}: a lone {match[0]!r} (placeholders cannot nest; write "
+                            f"{match[0] * 2} for a literal brace)")
         path, _, spec = match[1].partition(":")
         try:
             value = lookup(values, path.strip())

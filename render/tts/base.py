@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from render.errors import UserError
 
-class SpeechError(Exception):
+
+class SpeechError(UserError):
     """Synthesis failed; the message says which backend and what to do."""
 
 

@@ -1,0 +1,90 @@
+"""Speech backends: real synthesis offline, a cache keyed by everything that shapes the audio."""
+
+import socket
+
+import pytest
+
+from render.errors import UserError
+from render.tts.base import wav_duration
+from render.tts.edge import EdgeBackend
+from render.tts.espeak import EspeakBackend
+from render.tts.piper import PiperBackend
+from render.tts.speak import Speaker, backend_for, offline_backend
+from tests.render.audio_checks import rms_dbfs, samples
+
+
+class Counting(EspeakBackend):
+    """The real espeak backend, counting how often it is asked to synthesize."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def synthesize(self, text, voice, rate, out):
+        self.calls += 1
+        return super().synthesize(text, voice, rate, out)
+
+
+@pytest.mark.parametrize("lang,text", [("zh", "卷积核在图像上滑动，负14。"),
+                                       ("en", "The products add up to minus 14.")])
+def test_espeak_speaks_both_languages(tmp_path, lang, text):
+    speech = Speaker(EspeakBackend(), lang, folder=tmp_path).speak(text)
+    assert 1.0 < speech.duration < 15 and speech.duration == wav_duration(speech.path)
+    assert rms_dbfs(samples(speech.path)) > -35
+
+
+def test_piper_speaks_english_offline(tmp_path):
+    speech = Speaker(PiperBackend(), "en", folder=tmp_path).speak("A kernel slides over an image.")
+    assert 1.0 < speech.duration < 6
+    assert rms_dbfs(samples(speech.path)) > -35
+
+
+def test_a_cache_hit_costs_no_synthesis(tmp_path):
+    backend = Counting()
+    speaker = Speaker(backend, "zh", folder=tmp_path)
+    first = speaker.speak("第一个窗口。")
+    second = Speaker(backend, "zh", folder=tmp_path).speak("第一个窗口。")
+    assert backend.calls == 1 and not first.cached and second.cached
+    assert second.path == first.path and second.duration == first.duration
+    assert not list(tmp_path.glob(".*part*")), "no temporary files left behind"
+
+
+def test_cache_key_covers_text_backend_voice_rate_and_version(tmp_path, monkeypatch):
+    base = Speaker(EspeakBackend(), "zh", folder=tmp_path)
+    keys = {base.key("你好")}
+    keys.add(base.key("你好。"))
+    keys.add(Speaker(EspeakBackend(), "en", folder=tmp_path).key("你好"))  # other voice
+    keys.add(Speaker(EspeakBackend(), "zh", rate=1.2, folder=tmp_path).key("你好"))
+    keys.add(Speaker(EdgeBackend(), "zh", folder=tmp_path).key("你好"))  # other backend
+    monkeypatch.setattr(EspeakBackend, "version", lambda self: "espeak-ng 9.99")
+    keys.add(base.key("你好"))
+    assert len(keys) == 6
+
+
+def test_voice_choices_per_language():
+    assert offline_backend("zh").name == "espeak" and offline_backend("en").name == "piper"
+    with pytest.raises(UserError, match="--voice piper has no zh voice; for zh use: auto, "
+                                        "edge, espeak"):
+        backend_for("piper", "zh")
+
+
+def test_failed_speech_service_is_a_clear_error(tmp_path):
+    """edge-tts pointed at nothing (no network): retries, then says what to do."""
+    backend = EdgeBackend(attempts=2, timeout=3, backoff=0.01)
+    with pytest.raises(UserError, match=r"edge-tts failed after 2 attempt\(s\).*--voice espeak"):
+        backend.synthesize("你好", "zh-CN-XiaoxiaoNeural", 1.0, tmp_path / "x.wav")
+    assert not (tmp_path / "x.wav").exists()
+
+
+def online() -> bool:
+    try:
+        socket.create_connection(("speech.platform.bing.com", 443), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not online(), reason="offline: edge-tts needs speech.platform.bing.com")
+def test_edge_tts_speaks_chinese_with_word_timings(tmp_path):
+    speech = Speaker(EdgeBackend(), "zh", folder=tmp_path).speak("卷积核在图像上滑动。")
+    assert speech.duration > 0.5 and speech.words
+    assert all(a.start <= b.start for a, b in zip(speech.words, speech.words[1:], strict=False))
