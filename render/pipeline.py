@@ -68,7 +68,7 @@ def synthesize(cues: list[Cue], request: SceneRequest, console: Console,
     elif os.environ.get("LECTURE_OFFLINE"):
         speakers = [Speaker(offline_backend(lang), lang, request.rate)]
     else:
-        speakers = [Speaker(EdgeBackend(attempts=2, timeout=20), lang, request.rate),
+        speakers = [Speaker(EdgeBackend(attempts=2, timeout=20, backoff=0.5), lang, request.rate),
                     Speaker(offline_backend(lang), lang, request.rate)]
     for number, speaker in enumerate(speakers):
         task = progress.add_task(f"speech  {lang} {speaker.backend.name} ({speaker.voice})",

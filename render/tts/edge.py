@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import time
 from importlib import metadata
@@ -19,10 +20,12 @@ class EdgeBackend(Backend):
     voices = {"zh": "zh-CN-XiaoxiaoNeural", "en": "en-US-AriaNeural"}
     offline = False
 
-    def __init__(self, attempts: int = 3, timeout: float = 30.0, backoff: float = 1.0) -> None:
+    def __init__(self, attempts: int = 3, timeout: float = 30.0, backoff: float = 1.0,
+                 proxy: str | None = None) -> None:
         self.attempts = attempts
         self.timeout = timeout
         self.backoff = backoff
+        self.proxy = proxy or os.environ.get("LECTURE_EDGE_PROXY")  # e.g. http://host:3128
 
     def version(self) -> str:
         return f"edge-tts {metadata.version('edge-tts')}"
@@ -36,7 +39,8 @@ class EdgeBackend(Backend):
                 audio, words = asyncio.run(asyncio.wait_for(
                     self._stream(text, voice, rate), self.timeout))
             except Exception as error:  # network, service and protocol errors all retry
-                last = f"{type(error).__name__}: {error}".strip(": ")
+                detail = str(error).split(" ssl:")[0]  # aiohttp appends an SSL context repr
+                last = f"{type(error).__name__}: {detail}".strip(": ")
                 continue
             if audio:
                 mp3 = out.with_suffix(".mp3")
@@ -56,7 +60,8 @@ class EdgeBackend(Backend):
 
         percent = round((rate - 1) * 100)
         communicate = edge_tts.Communicate(text, voice, rate=f"{percent:+d}%",
-                                           boundary="WordBoundary", connect_timeout=5,
+                                           boundary="WordBoundary", proxy=self.proxy,
+                                           connect_timeout=5,
                                            receive_timeout=int(self.timeout))
         audio = bytearray()
         words: list[Word] = []

@@ -68,8 +68,9 @@ def test_voice_choices_per_language():
 
 
 def test_failed_speech_service_is_a_clear_error(tmp_path):
-    """edge-tts pointed at nothing (no network): retries, then says what to do."""
-    backend = EdgeBackend(attempts=2, timeout=3, backoff=0.01)
+    """edge-tts through a proxy on a closed loopback port: the real client fails to connect,
+    retries, then says what to do; nothing leaves this machine."""
+    backend = EdgeBackend(attempts=2, timeout=3, backoff=0.01, proxy="http://127.0.0.1:9")
     with pytest.raises(UserError, match=r"edge-tts failed after 2 attempt\(s\).*--voice espeak"):
         backend.synthesize("你好", "zh-CN-XiaoxiaoNeural", 1.0, tmp_path / "x.wav")
     assert not (tmp_path / "x.wav").exists()
@@ -88,3 +89,26 @@ def test_edge_tts_speaks_chinese_with_word_timings(tmp_path):
     speech = Speaker(EdgeBackend(), "zh", folder=tmp_path).speak("卷积核在图像上滑动。")
     assert speech.duration > 0.5 and speech.words
     assert all(a.start <= b.start for a, b in zip(speech.words, speech.words[1:], strict=False))
+
+
+def test_auto_voice_falls_back_once_to_the_offline_voice(tmp_path, monkeypatch):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from render.lessons import get_lesson
+    from render.narration import Cue
+    from render.pipeline import SceneRequest, _progress, synthesize
+
+    monkeypatch.setenv("LECTURE_EDGE_PROXY", "http://127.0.0.1:9")  # edge-tts cannot connect
+    monkeypatch.setenv("LECTURE_CACHE", str(tmp_path))
+    monkeypatch.delenv("LECTURE_OFFLINE", raising=False)
+    output = StringIO()
+    console = Console(file=output, width=300)
+    cues = [Cue("a", "第一句。", "第一句。"), Cue("b", "第二句。", "第二句。")]
+    request = SceneRequest(get_lesson("convolution"), voice="auto", lang="zh")
+    with _progress(console) as progress:
+        speeches = synthesize(cues, request, console, progress)
+    assert [s.backend for s in speeches] == ["espeak", "espeak"]
+    assert output.getvalue().count("warning:") == 1
+    assert "narrating with the offline voice espeak (cmn)" in output.getvalue()
