@@ -10,12 +10,13 @@ and subtitles are placed by.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from manim import Scene
+from manim import Scene, config
 
 from engine.lesson import LessonModel
 from engine.trace import Trace
@@ -68,9 +69,12 @@ class NarratedScene(Scene):
             raise KeyError(f"{type(self).__name__} has no cue {cue_id!r}")
         slot = CueSlot(cue_id, self.durations.get(cue_id, DEFAULT_CUE_SECONDS), start=self.time)
         yield slot
-        left = slot.seconds - (self.time - slot.start)
-        if left > 1e-6:
-            self.wait(left)
+        # Pad to whole frames, rounding up: manim's wait() rounds its duration down to frames,
+        # which would end the cue up to a frame before its speech does.
+        fps = config.frame_rate
+        frames = math.ceil((slot.seconds - (self.time - slot.start)) * fps - 1e-6)
+        if frames > 0:
+            self.wait((frames + 0.5) / fps)
         slot.end = self.time
         self.timeline.append(slot)
 

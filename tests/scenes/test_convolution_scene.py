@@ -96,3 +96,23 @@ def test_last_frame_matches_control_data(tmp_path, request):
     difference = np.abs(frame.astype(int) - expected.astype(int))
     assert difference.mean() < 1.0, f"mean pixel difference {difference.mean():.2f}"
     assert (difference.max(axis=2) > 40).mean() < 0.005
+
+
+def test_each_cue_lasts_as_long_as_its_narration(tmp_path):
+    """Cue durations from the narration set the timeline; a cue too short for its animations
+    (the 34-window slide at 0.5 s) runs longer instead of cutting the animation."""
+    durations = {cue: 2.0 + i for i, cue in enumerate(ConvolutionScene.CUES)}
+    durations["slide"] = 0.5
+    fps = 5
+    with tempconfig(manim_config(Quality(64, 36, fps), tmp_path, write_to_movie=False)):
+        scene = ConvolutionScene(trace=LESSON.run({}), durations=durations)
+        scene.render()
+    frame = 1 / fps
+    for slot in scene.timeline:
+        length = slot.end - slot.start
+        if slot.id == "slide":
+            assert length >= 34 * frame - 1e-9
+        else:
+            assert durations[slot.id] - 1e-9 <= length <= durations[slot.id] + frame + 1e-9
+    starts = [slot.start for slot in scene.timeline]
+    assert starts == sorted(starts) and scene.timeline[0].start == 0
