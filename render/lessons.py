@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from engine import attention, conv, lstm, rnn
+from engine import attention, conv, gan, lstm, rnn
 from engine.lesson import LessonModel
 from render.errors import UserError
 
@@ -30,6 +30,7 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
     Lesson("attention", attention.LESSON, scene=None, script=None),
     Lesson("bptt", rnn.LESSON, scene=None, script=None),
     Lesson("lstm", lstm.LESSON, scene=None, script=None),
+    Lesson("gan", gan.LESSON, scene=None, script=None),
 )}
 
 

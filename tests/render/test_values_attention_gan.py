@@ -50,3 +50,32 @@ def test_bad_attention_input_is_one_clear_line(capsys, argv, message):
     assert code == 2 and out == ""
     assert message in err
     assert err.count("\n") == 1 and err.startswith("lecture: error: ")
+
+
+def test_values_prints_the_gan_trace(capsys):
+    code, out, err = run(capsys, "values", "gan", "--set", "steps=200", "--set",
+                         "snapshot_every=100", "--set", "data=two-gaussians")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert [s["step"] for s in data["snapshots"]] == [0, 100, 200]
+    for key in ("step", "real", "fake", "d_loss", "g_loss", "d_grid", "distance"):
+        assert key in data["snapshots"][-1]
+    assert len(data["grid"]) == len(data["snapshots"][0]["d_grid"]) == 81
+    assert data["snapshots"][-1]["distance"] < data["snapshots"][0]["distance"]
+    code, again, _ = run(capsys, "values", "gan", "--set", "steps=200", "--set",
+                         "snapshot_every=100", "--set", "data=two-gaussians")
+    assert again == out  # same seed, same JSON
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--set", "steps=1000", "--set", "snapshot_every=1"],
+     "snapshot_every: 1 with 1000 steps gives 1001 snapshots, at most 201 are allowed; use "
+     "snapshot_every >= 5"),
+    (["--set", "data=spiral"], "data: must be one of two-gaussians, ring, got 'spiral'"),
+    (["--set", "lr=0"], "lr: must be a number from 1e-06 to 0.1, got 0"),
+])
+def test_bad_gan_input_is_one_clear_line(capsys, argv, message):
+    code, out, err = run(capsys, "values", "gan", *argv)
+    assert code == 2 and out == ""
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("lecture: error: ")
