@@ -425,7 +425,7 @@ PARAMS = spec(
           minimum=0, maximum=2**32 - 1),
     Param("lr", "float", 1e-3, "Adam learning rate (of both networks when normal)",
           minimum=1e-6, maximum=0.1),
-    Param("snapshot_every", "int", 100, "steps between snapshots (at most 200 snapshots)",
+    Param("snapshot_every", "int", 100, "steps between snapshots (at most 201, with step 0)",
           minimum=1, maximum=20000),
     Param("batch_size", "int", 64, "real and generated samples per step", minimum=1,
           maximum=1024),
