@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _list() -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console() if sys.stdout.isatty() else Console(width=200)
@@ -56,8 +57,9 @@ def _list() -> None:
         for column in ("parameter", "type", "default", "allowed", "meaning"):
             table.add_column(column)
         for param in lesson.model.params:
-            table.add_row(param.name, param.type_name(), _short(param.default),
-                          param.allowed(), param.help)
+            cells = (param.name, param.type_name(), _short(param.default), param.allowed(),
+                     param.help)
+            table.add_row(*(escape(cell) for cell in cells))  # "list[str]" is not markup
         console.print(table)
 
 

@@ -94,8 +94,8 @@ def render_scene(request: SceneRequest, console: Console | None = None) -> Scene
     console = console or Console(stderr=True)
     began = time.perf_counter()
     lesson = request.lesson
+    trace = lesson.model.run(request.overrides)  # bad parameters fail before manim loads
     scene_class = lesson.scene_class()
-    trace = lesson.model.run(request.overrides)
     scene_class.check_trace(trace)
     script = load_script(lesson.script, request.lang)
     check_cues(script, scene_class.CUES, scene_class.LABELS)
