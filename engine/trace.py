@@ -44,5 +44,19 @@ class Trace:
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
 
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+    def to_json(self) -> str:
+        return readable_json(self.to_dict())
+
+
+def readable_json(data: Any, depth: int = 0) -> str:
+    """Indented JSON in which a list of plain values stays on one line, so a matrix prints one
+    row per line (for people reading the numbers, e.g. into a handout)."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(data, dict) and data:
+        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: "
+                 f"{readable_json(v, depth + 1)}" for k, v in data.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(data, list) and any(isinstance(v, (list, dict)) for v in data):
+        items = [inner + readable_json(v, depth + 1) for v in data]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    return json.dumps(data, ensure_ascii=False)

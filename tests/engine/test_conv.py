@@ -107,3 +107,12 @@ def test_trace_is_frozen_and_json_ready():
     data = trace.to_dict()
     assert data["output"] == [[5.0, 5.0], [5.0, 5.0]]
     assert data["windows"][0]["products"] == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_json_is_valid_and_prints_a_matrix_row_per_line():
+    import json
+
+    trace = convolve(np.arange(9.0).reshape(3, 3), np.ones((2, 2)), 0.0, 1, 0)
+    text = trace.to_json()
+    assert json.loads(text) == trace.to_dict()
+    assert '"output": [\n    [8.0, 12.0],\n    [20.0, 24.0]\n  ]' in text
