@@ -207,7 +207,7 @@ def test_same_token_same_embedding_in_chinese_and_english():
 
 def test_embeddings_do_not_depend_on_pythons_hash_seed():
     code = ("from engine.attention import LESSON; "
-            "print(LESSON.run({'tokens': ['我', '爱', 'you']}).to_json(indent=None))")
+            "print(LESSON.run({'tokens': ['我', '爱', 'you']}).to_json())")
     outputs = []
     for hash_seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
