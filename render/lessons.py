@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from engine import attention, conv, gan, lstm, mlp, pool, rnn
+from engine import attention, conv, gan, lstm, mlp, optim, pool, rnn
 from engine.lesson import LessonModel
 from render.errors import UserError
 
@@ -33,6 +33,7 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
     Lesson("gan", gan.LESSON, scene=None, script=None),
     Lesson("pooling", pool.LESSON, scene=None, script=None),
     Lesson("backprop", mlp.LESSON, scene=None, script=None),
+    Lesson("optim", optim.LESSON, scene=None, script=None),
 )}
 
 

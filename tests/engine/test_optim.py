@@ -1,0 +1,209 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.optim import (
+    DIVERGED_AT,
+    LESSON,
+    OPTIMIZERS,
+    STATE_KEYS,
+    SURFACES,
+    Hyper,
+    gradient,
+    optimize,
+    run_optimizer,
+)
+from engine.params import ParamError
+from engine.trace import to_jsonable
+from tests.numerics import assert_close, numeric_grad
+
+TORCH_SURFACES = {
+    "quadratic": lambda p: p[0] ** 2 / 20 + p[1] ** 2,
+    "rosenbrock": lambda p: (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2,
+    "saddle": lambda p: p[0] ** 2 + p[1] ** 4 / 4 - p[1] ** 2 / 2,
+}
+LR_RANGES = {"quadratic": (1e-3, 1.5), "rosenbrock": (1e-4, 3e-3), "saddle": (1e-3, 0.5)}
+
+
+def torch_run(trace) -> dict[str, np.ndarray]:
+    """The same run with torch.optim on the surface written in torch, gradients by autograd."""
+    p = torch.tensor(np.array(trace.start), requires_grad=True)
+    if trace.optimizer == "sgd":
+        opt = torch.optim.SGD([p], lr=trace.lr)
+    elif trace.optimizer == "momentum":
+        opt = torch.optim.SGD([p], lr=trace.lr, momentum=trace.momentum,
+                              nesterov=trace.nesterov)
+    elif trace.optimizer == "rmsprop":
+        opt = torch.optim.RMSprop([p], lr=trace.lr, alpha=trace.alpha, eps=trace.eps)
+    else:
+        opt = torch.optim.Adam([p], lr=trace.lr, betas=(trace.beta1, trace.beta2), eps=trace.eps)
+    f = TORCH_SURFACES[trace.surface]
+    path, losses, grads = [p.detach().clone()], [], []
+    states: dict[str, list] = {key: [] for key in STATE_KEYS[trace.optimizer]}
+    for _ in range(trace.steps_taken):
+        opt.zero_grad()
+        loss = f(p)
+        loss.backward()
+        losses.append(loss.item())
+        grads.append(p.grad.clone())
+        opt.step()
+        path.append(p.detach().clone())
+        for key in states:
+            value = opt.state[p].get(key)
+            states[key].append(p.grad.clone() if value is None else value.clone())
+    losses.append(f(p).item())
+    return {"path": torch.stack(path).numpy(), "loss": np.array(losses),
+            "grads": torch.stack(grads).numpy().reshape(-1, 2),
+            **{k: torch.stack(v).numpy() for k, v in states.items()}}
+
+
+@st.composite
+def runs(draw):
+    surface = draw(st.sampled_from(list(SURFACES)))
+    lo, hi = LR_RANGES[surface]
+    x_lo, x_hi, y_lo, y_hi = SURFACES[surface].window
+    return dict(
+        surface=surface, optimizer=draw(st.sampled_from(OPTIMIZERS)),
+        lr=float(np.exp(draw(st.floats(np.log(lo), np.log(hi))))),
+        steps=draw(st.integers(1, 60)),
+        start=[draw(st.floats(x_lo, x_hi)), draw(st.floats(y_lo, y_hi))],
+        momentum=draw(st.floats(0.05, 0.99)), nesterov=draw(st.booleans()),
+        alpha=draw(st.floats(0.5, 0.999)), beta1=draw(st.floats(0.0, 0.99)),
+        beta2=draw(st.floats(0.9, 0.9999)), eps=draw(st.sampled_from([1e-10, 1e-8, 1e-6])),
+        grid_points=5,
+    )
+
+
+def check_against_torch(trace) -> None:
+    ref = torch_run(trace)
+    assert_close(trace.path, ref["path"])
+    assert_close(trace.grads, ref["grads"])
+    assert_close(trace.loss, ref["loss"], atol=1e-12)
+    assert set(trace.state) == set(STATE_KEYS[trace.optimizer])
+    for key, values in trace.state.items():
+        assert_close(values, ref[key])
+
+
+@settings(max_examples=120, deadline=None)
+@given(runs())
+def test_paths_match_torch_optim(params):
+    trace = LESSON.run(params)
+    assert trace.steps_taken == params["steps"] or trace.diverged
+    check_against_torch(trace)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_default_hyper_parameters_match_torch_over_a_long_run(surface, optimizer):
+    lr = {"quadratic": 0.1, "rosenbrock": 1e-3, "saddle": 0.05}[surface]
+    trace = LESSON.run({"surface": surface, "optimizer": optimizer, "lr": lr, "steps": 300})
+    assert trace.path.shape == (301, 2) and trace.loss.shape == (301,)
+    assert trace.grads.shape == trace.updates.shape == (300, 2)
+    check_against_torch(trace)
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_surface_gradients_match_finite_differences(surface):
+    s = SURFACES[surface]
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        p = rng.uniform(-1.5, 1.5, 2)
+        numeric = numeric_grad(lambda v: float(s.loss(v[0], v[1])), p)
+        assert_close(gradient(s, p), numeric, rtol=1e-6, atol=1e-7)
+    for minimum in s.minima:
+        assert_close(gradient(s, np.array(minimum)), [0.0, 0.0], rtol=0, atol=0)
+        assert s.loss(*minimum) == s.min_loss
+
+
+def test_divergence_stops_early_and_stays_json_ready():
+    trace = LESSON.run({"surface": "rosenbrock", "optimizer": "sgd", "lr": 0.1, "steps": 50})
+    assert trace.diverged and trace.steps_taken < 50
+    assert trace.path.shape == (trace.steps_taken + 1, 2)
+    assert np.abs(trace.path[-1]).max() > DIVERGED_AT
+    assert np.all(np.abs(trace.path[:-1]) <= DIVERGED_AT)
+    data = trace.to_dict()
+    assert data["diverged"] is True and len(data["path"]) == trace.steps_taken + 1
+    check_against_torch(trace)  # torch takes the same steps up to there
+    for optimizer in OPTIMIZERS:  # the largest lr from a far start: no crash, no warning
+        with np.errstate(all="raise"):
+            huge = LESSON.run({"surface": "rosenbrock", "optimizer": optimizer, "lr": 100.0,
+                               "start": [100, -100], "steps": 1000})
+        assert np.all(np.isfinite(huge.path)) and np.all(np.isfinite(huge.loss))
+        assert huge.diverged or huge.steps_taken == 1000
+
+
+def test_a_non_finite_point_ends_the_run_and_becomes_null_in_json():
+    # out of the lesson's parameter ranges, so only reachable by calling the function directly
+    with np.errstate(over="ignore"):
+        run = run_optimizer(SURFACES["quadratic"], "sgd", np.array([1e300, 1.0]), 5,
+                            Hyper(lr=1e10))
+    assert run.diverged and len(run.path) == 2  # stopped at the first step beyond the bound
+    assert to_jsonable(run.path)[-1] == [None, 1.0 - 1e10 * 2.0]
+    assert to_jsonable(run.losses) == [None, None]
+
+
+def test_optimizers_behave_as_the_lesson_says():
+    sgd = LESSON.run({"steps": 100})
+    assert sgd.path[1, 1] == pytest.approx(2.0 - 0.1 * 4.0)  # y - lr * 2y
+    assert np.all(np.diff(sgd.loss) < 0)
+    assert abs(sgd.path[-1, 1]) < 1e-8 and sgd.path[-1, 0] < -2.5  # fast across, slow along
+    bounce = LESSON.run({"lr": 1.0, "steps": 4})  # lr * curvature 2 = 2: y flips sign for ever
+    assert bounce.path[:, 1].tolist() == [2.0, -2.0, 2.0, -2.0, 2.0]
+    adam = LESSON.run({"optimizer": "adam", "lr": 0.1})
+    assert adam.path[1].tolist() == pytest.approx([-7 + 0.1, 2 - 0.1])  # first step: lr * sign
+    for optimizer in ("momentum", "rmsprop", "adam"):
+        assert LESSON.run({"optimizer": optimizer}).final_loss < sgd.final_loss
+    saddle_sgd = LESSON.run({"surface": "saddle", "lr": 0.01, "steps": 200})
+    saddle_adam = LESSON.run({"surface": "saddle", "optimizer": "adam", "lr": 0.01,
+                              "steps": 200})
+    assert abs(saddle_sgd.path[-1, 1]) < 0.05  # still by the saddle
+    assert saddle_adam.path[-1, 1] == pytest.approx(1.0, abs=0.01)  # in a minimum
+
+
+def test_contour_grid_covers_the_window_and_the_start():
+    trace = LESSON.run({"surface": "rosenbrock", "grid_points": 5, "steps": 1, "lr": 1e-3})
+    assert trace.grid_x.tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert trace.grid_y.tolist() == [-1.0, 0.0, 1.0, 2.0, 3.0]
+    assert trace.grid_loss[2, 3] == 0.0  # (1, 1)
+    assert trace.grid_loss[0, 1] == pytest.approx(4 + 100 * 4)  # x = -1, y = -1
+    far = LESSON.run({"start": [30, 0], "steps": 1, "grid_points": 3})
+    x_lo, x_hi, y_lo, y_hi = far.window
+    assert x_lo == -10.0 and x_hi == pytest.approx(34.0) and (y_lo, y_hi) == (-5.0, 5.0)
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"start": [1.0, 2.0, 3.0]}, "start: must be [x, y], two numbers, got 3"),
+    ({"start": [1000.0, 0.0]}, "start: entries must be <= 100"),
+    ({"optimizer": "momentum", "momentum": 0.0, "nesterov": True},
+     "nesterov: needs momentum > 0 (as in PyTorch)"),
+    ({"beta1": 1.0}, "beta1: must be a number from 0 to 0.99999, got 1.0"),
+    ({"surface": "himmelblau"}, "surface: must be one of quadratic, rosenbrock, saddle"),
+    ({"optimizer": "adagrad"}, "optimizer: must be one of sgd, momentum, rmsprop, adam"),
+    ({"steps": 0}, "steps: must be an integer from 1 to 1000, got 0"),
+    ({"eps": 0}, "eps: must be a number from 1e-12 to 1"),
+])
+def test_bad_parameters_are_refused_with_a_clear_message(overrides, message):
+    with pytest.raises(ParamError) as info:
+        LESSON.run(overrides)
+    assert message in str(info.value)
+
+
+def test_nesterov_is_ignored_by_other_optimizers_and_momentum_zero_is_sgd():
+    assert LESSON.run({"momentum": 0.0, "nesterov": True}).path.tolist() == \
+        LESSON.run({}).path.tolist()
+    zero = LESSON.run({"optimizer": "momentum", "momentum": 0.0})
+    assert_close(zero.path, LESSON.run({}).path, rtol=0, atol=0)
+
+
+def test_trace_is_frozen_and_json_ready():
+    trace = optimize(optimizer="adam", steps=3, grid_points=4)
+    with pytest.raises(ValueError):
+        trace.path[0, 0] = 1.0
+    with pytest.raises(TypeError):
+        trace.state["exp_avg"] = None
+    data = trace.to_dict()
+    assert set(data["state"]) == {"exp_avg", "exp_avg_sq"}
+    assert np.shape(data["state"]["exp_avg"]) == (3, 2)
+    assert np.shape(data["grid_loss"]) == (4, 4) and data["diverged"] is False
