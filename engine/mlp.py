@@ -213,9 +213,11 @@ PARAMS = spec(
           maximum=2**32 - 1),
     Param("lr", "float", 0.1, "SGD learning rate of the one update step", minimum=0.0,
           maximum=10.0),
-    Param("x", "array", None, "the input, input_size numbers (null: drawn from the seed)",
+    Param("x", "array", None, "the input: input_size numbers, each within +-10000 (null: drawn "
+          "from the seed)",
           ndims=(1,), nullable=True, minimum=-MAX_ENTRY, maximum=MAX_ENTRY),
-    Param("target", "array", None, "the target, output_size numbers (null: drawn from the seed)",
+    Param("target", "array", None, "the target: output_size numbers, each within +-10000 (null: "
+          "drawn from the seed)",
           ndims=(1,), nullable=True, minimum=-MAX_ENTRY, maximum=MAX_ENTRY),
 )
 

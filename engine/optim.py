@@ -250,7 +250,8 @@ PARAMS = spec(
     Param("lr", "float", 0.1, "learning rate", minimum=0.0, maximum=100.0),
     Param("steps", "int", 100, "updates to run (fewer if the point diverges)", minimum=1,
           maximum=MAX_STEPS),
-    Param("start", "array", None, "the starting point [x, y] (null: the surface's usual start)",
+    Param("start", "array", None, "the starting point [x, y], each from -100 to 100 (null: the "
+          "surface's usual start)",
           ndims=(1,), nullable=True, minimum=-MAX_START, maximum=MAX_START),
     Param("momentum", "float", 0.9, "momentum: how much of the last step carries over",
           minimum=0.0, maximum=1.0),
