@@ -25,15 +25,17 @@ class Lesson:
         return getattr(importlib.import_module(module), cls)
 
 
+# In the order of the syllabus: feed-forward and backprop, convolution and pooling, recurrent
+# networks, attention, GANs, optimization.
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
+    Lesson("backprop", mlp.LESSON),
     Lesson("convolution", conv.LESSON, "scenes.convolution:ConvolutionScene", "convolution"),
-    Lesson("attention", attention.LESSON, scene=None, script=None),
-    Lesson("bptt", rnn.LESSON, scene=None, script=None),
-    Lesson("lstm", lstm.LESSON, scene=None, script=None),
-    Lesson("gan", gan.LESSON, scene=None, script=None),
-    Lesson("pooling", pool.LESSON, scene=None, script=None),
-    Lesson("backprop", mlp.LESSON, scene=None, script=None),
-    Lesson("optim", optim.LESSON, scene=None, script=None),
+    Lesson("pooling", pool.LESSON),
+    Lesson("bptt", rnn.LESSON),
+    Lesson("lstm", lstm.LESSON),
+    Lesson("attention", attention.LESSON),
+    Lesson("gan", gan.LESSON),
+    Lesson("optim", optim.LESSON),
 )}
 
 

@@ -47,7 +47,8 @@ def test_list_shows_parameters_with_ranges(capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["values", "nope"], "unknown lesson 'nope'; known lessons: convolution"),
+    (["values", "nope"], "unknown lesson 'nope'; known lessons: backprop, convolution, pooling, "
+     "bptt, lstm, attention, gan, optim\n"),
     (["values", "convolution", "--set", "strides=2"], "strides: unknown parameter; this lesson "
      "takes: input, kernel, bias, stride, padding"),
     (["values", "convolution", "--set", "stride=0"], "stride: must be an integer from 1 to 16, "
@@ -77,3 +78,18 @@ def test_the_installed_command_prints_no_traceback():
                              "--set", "stride=0"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "stride" in result.stderr
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_every_lesson_prints_valid_json_with_its_defaults(capsys, name):
+    code, out, err = run(capsys, "values", name)
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert isinstance(data, dict) and data
+    assert "NaN" not in out and "Infinity" not in out
+
+
+def test_a_lesson_without_a_scene_says_so(capsys):
+    code, out, err = run(capsys, "scene", "pooling")
+    assert code == 2 and out == ""
+    assert "lesson 'pooling' has numbers but no scene yet; try `lecture values pooling`" in err
