@@ -6,14 +6,8 @@ import sys
 
 import pytest
 
-from render.cli import main
 from render.lessons import LESSONS
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.render.cli_run import run
 
 
 def test_values_prints_the_convolution_trace(capsys):

@@ -5,13 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from render.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.render.cli_run import run
 
 
 def test_values_prints_the_optim_trace(capsys):

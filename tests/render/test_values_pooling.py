@@ -4,13 +4,7 @@ import json
 
 import pytest
 
-from render.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.render.cli_run import run
 
 
 def test_values_prints_the_pooling_trace_of_the_convolution_output(capsys):
