@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.lesson import LessonModel
+from engine.optim import adam_update
 from engine.params import Param, ParamError, spec
 from engine.trace import Trace, frozen_array
 
@@ -220,26 +221,11 @@ def adam_init(params: Params) -> AdamState:
 
 def adam_step(params: Params, grads: Params, state: AdamState, lr: float,
               betas: tuple[float, float] = BETAS, eps: float = EPS) -> tuple[Params, AdamState]:
-    """One step of torch.optim.Adam (no weight decay, no amsgrad), in its order of operations:
-
-    t = t + 1;  m = lerp(m, g, 1 - b1);  v = b2 v + (1 - b2) g^2
-    p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-
-    lerp(m, g, w) = m + w (g - m), computed as torch does: from the nearer end, so that for
-    w >= 1/2 it is g - (1 - w)(g - m) (and exactly g when b1 = 0).
-    """
-    b1, b2 = betas
-    w = 1 - b1
+    """One step of torch.optim.Adam over every parameter (see engine.optim.adam_update)."""
     t = state.step + 1
-    step_size = lr / (1 - b1 ** t)
-    root_bc2 = math.sqrt(1 - b2 ** t)
-    new_p, new_m, new_v = [], [], []
-    for p, g, m, v in zip(params, grads, state.m, state.v, strict=True):
-        m = m + w * (g - m) if w < 0.5 else g - (g - m) * (1 - w)
-        v = v * b2 + (1 - b2) * g * g
-        new_p.append(p - step_size * (m / (np.sqrt(v) / root_bc2 + eps)))
-        new_m.append(m)
-        new_v.append(v)
+    updated = [adam_update(p, g, m, v, t, lr, *betas, eps)
+               for p, g, m, v in zip(params, grads, state.m, state.v, strict=True)]
+    new_p, new_m, new_v = zip(*updated, strict=True)
     return tuple(new_p), AdamState(t, tuple(new_m), tuple(new_v))
 
 

@@ -118,13 +118,28 @@ def optimizer_step(name: str, p: np.ndarray, g: np.ndarray, state: OptState,
         return p - h.lr * (g / (np.sqrt(v) + h.eps)), state._replace(step=t, square_avg=v)
     m = np.zeros_like(p) if state.exp_avg is None else state.exp_avg
     v = np.zeros_like(p) if state.exp_avg_sq is None else state.exp_avg_sq
-    w = 1 - h.beta1
-    # torch's lerp(m, g, w) works from the nearer end: m + w (g - m), or g - (1 - w)(g - m)
+    p, m, v = adam_update(p, g, m, v, t, h.lr, h.beta1, h.beta2, h.eps)
+    return p, state._replace(step=t, exp_avg=m, exp_avg_sq=v)
+
+
+def adam_update(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int, lr: float,
+                beta1: float, beta2: float, eps: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """torch.optim.Adam's update of one tensor at step t (from 1), in torch's order of
+    operations (no weight decay, no amsgrad); returns the new p, m and v:
+
+    m = lerp(m, g, 1 - b1);  v = b2 v + (1 - b2) g^2
+    p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+
+    torch's lerp(m, g, w) works from the nearer end: m + w (g - m) for w < 1/2, else
+    g - (1 - w)(g - m) (exactly g when b1 = 0).
+    """
+    w = 1 - beta1
     m = m + w * (g - m) if w < 0.5 else g - (g - m) * (1 - w)
-    v = v * h.beta2 + (1 - h.beta2) * g * g
-    step_size = h.lr / (1 - h.beta1 ** t)
-    denom = np.sqrt(v) / math.sqrt(1 - h.beta2 ** t) + h.eps
-    return p - step_size * (m / denom), state._replace(step=t, exp_avg=m, exp_avg_sq=v)
+    v = v * beta2 + (1 - beta2) * g * g
+    step_size = lr / (1 - beta1 ** t)
+    denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + eps
+    return p - step_size * (m / denom), m, v
 
 
 class Run(NamedTuple):
