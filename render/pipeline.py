@@ -64,30 +64,33 @@ def synthesize(cues: list[Cue], request: SceneRequest, console: Console,
     the whole scene in the offline voice (never a mix of voices)."""
     lang = request.lang
     if request.voice != "auto":
-        speakers = [Speaker(backend_for(request.voice, lang), lang, request.rate)]
-    elif os.environ.get("LECTURE_OFFLINE"):
-        speakers = [Speaker(offline_backend(lang), lang, request.rate)]
-    else:
-        speakers = [Speaker(EdgeBackend(attempts=2, timeout=20, backoff=0.5), lang, request.rate),
-                    Speaker(offline_backend(lang), lang, request.rate)]
-    for number, speaker in enumerate(speakers):
-        task = progress.add_task(f"speech  {lang} {speaker.backend.name} ({speaker.voice})",
-                                 total=len(cues))
-        try:
-            speeches = []
-            for cue in cues:
-                speeches.append(speaker.speak(cue.speech))
-                progress.advance(task)
-            return speeches
-        except SpeechError as error:
-            if number == len(speakers) - 1:
-                raise
-            fallback = speakers[number + 1]
-            progress.remove_task(task)
-            console.print(f"[yellow]warning:[/] {error}\n  narrating with the offline voice "
-                          f"{fallback.backend.name} ({fallback.voice}); --voice edge insists "
-                          "on edge-tts")
-    raise AssertionError("unreachable")
+        return _speak_all(Speaker(backend_for(request.voice, lang), lang, request.rate), cues,
+                          progress)
+    offline = Speaker(offline_backend(lang), lang, request.rate)
+    if os.environ.get("LECTURE_OFFLINE"):
+        return _speak_all(offline, cues, progress)
+    online = Speaker(EdgeBackend(attempts=2, timeout=20, backoff=0.5), lang, request.rate)
+    try:
+        return _speak_all(online, cues, progress)
+    except SpeechError as error:
+        console.print(f"[yellow]warning:[/] {error}\n  narrating with the offline voice "
+                      f"{offline.backend.name} ({offline.voice}); --voice edge insists on "
+                      "edge-tts")
+        return _speak_all(offline, cues, progress)
+
+
+def _speak_all(speaker: Speaker, cues: list[Cue], progress: Progress) -> list[Speech]:
+    task = progress.add_task(f"speech  {speaker.backend.name} ({speaker.voice})",
+                             total=len(cues))
+    try:
+        speeches = []
+        for cue in cues:
+            speeches.append(speaker.speak(cue.speech))
+            progress.advance(task)
+        return speeches
+    except SpeechError:
+        progress.remove_task(task)
+        raise
 
 
 def render_scene(request: SceneRequest, console: Console | None = None) -> SceneResult:
