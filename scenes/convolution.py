@@ -9,6 +9,7 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
+    Indicate,
     ReplacementTransform,
     TransformFromCopy,
     VGroup,
@@ -117,6 +118,10 @@ class ConvolutionScene(NarratedScene):
         with self.cue("intro") as slot:
             self.play(Write(self.title), run_time=slot.share(0.2))
             self.play(FadeIn(self.input_group), run_time=slot.share(0.3))
+            # "the brighter the cell, the larger the value": point at the brightest pixel
+            row, col = np.unravel_index(np.argmax(trace.padded), trace.padded.shape)
+            self.play(Indicate(grid_in.texts[row][col], color=theme.ACCENT, scale_factor=1.8),
+                      run_time=slot.share(0.2))
 
         with self.cue("kernel") as slot:
             self.play(FadeIn(self.kernel_group, shift=DOWN * 0.2), run_time=slot.share(0.3))
