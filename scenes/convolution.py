@@ -159,13 +159,13 @@ class ConvolutionScene(NarratedScene):
                           *self.fill_output(window), run_time=step)
 
         with self.cue("formula") as slot:
-            formula = theme.math(r"y_{i,j} = b + \sum_{m}\sum_{n} x_{i s + m,\ j s + n}\,"
+            formula = theme.formula(r"y_{i,j} = b + \sum_{m}\sum_{n} x_{i s + m,\ j s + n}\,"
                                  r"k_{m,n}", size=32)
             formula.to_edge(DOWN, buff=0.35)
             self.play(FadeOut(frame), Write(formula), run_time=slot.share(0.4))
 
         with self.cue("size") as slot:
-            size = theme.math(*self.size_formula(), size=30).to_edge(DOWN, buff=0.35)
+            size = theme.formula(*self.size_formula(), size=30).to_edge(DOWN, buff=0.35)
             self.play(ReplacementTransform(formula, size), run_time=slot.share(0.35))
 
         with self.cue("summary") as slot:

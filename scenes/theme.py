@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manim import ManimColor, Tex, Text, TexTemplate, interpolate_color
+from manim import ManimColor, MathTex, Text, TexTemplate, interpolate_color
 
 FONT = "Noto Sans CJK SC"  # covers Chinese and Latin; installed by fonts-noto-cjk
 
@@ -29,9 +29,7 @@ def text(content: str, size: float = BODY_SIZE, color: ManimColor = INK, **kwarg
     return Text(content, font=FONT, font_size=size, color=color, **kwargs)
 
 
-def math(*parts: str, size: float = 34, color: ManimColor = INK) -> Tex:
-    from manim import MathTex
-
+def formula(*parts: str, size: float = 34, color: ManimColor = INK) -> MathTex:
     return MathTex(*parts, tex_template=TEX, font_size=size, color=color)
 
 
