@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from engine.params import ParamError
 from render.errors import UserError
@@ -18,8 +19,15 @@ VOICES = ("auto", "edge", "piper", "espeak")
 LANGS = ("zh", "en")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message}; see `{self.prog} --help`")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lecture", description="Narrated, animated deep-learning lessons whose every number "
         "is computed by a NumPy engine.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

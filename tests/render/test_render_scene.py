@@ -93,4 +93,6 @@ def test_unknown_lesson_and_bad_option(tmp_path, cache):
     result = lecture("scene", "pooling2", "--out", str(tmp_path), cache=cache)
     assert result.returncode == 2 and "unknown lesson 'pooling2'" in result.stderr
     result = lecture("scene", "convolution", "--quality", "ultra", cache=cache)
-    assert result.returncode == 2 and "invalid choice: 'ultra'" in result.stderr
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "invalid choice: 'ultra'" in result.stderr
+    assert "see `lecture scene --help`" in result.stderr
