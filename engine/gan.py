@@ -47,6 +47,7 @@ import numpy as np
 from engine.lesson import LessonModel
 from engine.optim import adam_update
 from engine.params import Param, ParamError, spec
+from engine.seeding import stream
 from engine.trace import Trace, frozen_array
 
 Params = tuple[np.ndarray, ...]  # W_1, b_1, W_2, b_2, ... of one network
@@ -81,10 +82,6 @@ DATASETS: dict[str, Dataset] = {
     "ring": Dataset(_ring(8, 2.0), 0.1, -3.0, 3.0, 31),
 }
 
-
-def stream(seed: int, name: str) -> np.random.Generator:
-    """One of the independent generators spawned from default_rng(seed), by name (STREAMS)."""
-    return np.random.default_rng(seed).spawn(len(STREAMS))[STREAMS.index(name)]
 
 
 def sample_data(rng: np.random.Generator, dataset: Dataset, n: int) -> np.ndarray:
@@ -347,11 +344,11 @@ def train_gan(data: str, setting: str, steps: int, seed: int, lr: float, snapsho
     dim = len(dataset.modes[0])
     g_sizes, d_sizes = [noise_dim, hidden, hidden, dim], [dim, hidden, hidden, 1]
 
-    init_rng = stream(seed, "init")
+    init_rng = stream(seed, "init", STREAMS)
     g, d = init_mlp(init_rng, g_sizes), init_mlp(init_rng, d_sizes)
     g_state, d_state = adam_init(g), adam_init(d)
-    real_rng, noise_rng = stream(seed, "real"), stream(seed, "noise")
-    eval_rng = stream(seed, "eval")
+    real_rng, noise_rng = stream(seed, "real", STREAMS), stream(seed, "noise", STREAMS)
+    eval_rng = stream(seed, "eval", STREAMS)
     eval_real = sample_data(eval_rng, dataset, EVAL)
     eval_z = eval_rng.standard_normal((EVAL, noise_dim))
     floor = sliced_wasserstein(eval_real, sample_data(eval_rng, dataset, EVAL))

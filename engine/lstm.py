@@ -34,14 +34,15 @@ import numpy as np
 from engine.lesson import LessonModel
 from engine.params import Param, spec
 from engine.rnn import (
+    STREAMS,
     last_loss_only,
     make_sequence,
     orthogonal,
     recurrent_params,
     step_losses,
-    stream,
     windows,
 )
+from engine.seeding import stream
 from engine.trace import Trace, frozen_array
 
 
@@ -95,7 +96,7 @@ def init_lstm(seed: int, input_size: int, hidden_size: int, output_size: int,
     f starts near sigmoid(1) = 0.73, so the cell remembers by default). Drawn from the seed's
     weight stream, apart from the data, so x, targets and h_0 are those of the RNN lesson.
     """
-    rng = stream(seed, "weights")
+    rng = stream(seed, "weights", STREAMS)
     H = hidden_size
     W_hh = recurrent_scale * np.concatenate([orthogonal(rng, H) for _ in range(4)])
     W_ih = input_scale * rng.standard_normal((4 * H, input_size)) / np.sqrt(input_size)
@@ -211,7 +212,7 @@ def lstm_through_time(steps: int = 6, input_size: int = 2, hidden_size: int = 3,
                   forget_bias)
     c0 = np.zeros(hidden_size)
     if initial_state == "random":
-        c0 = stream(seed, "c0").standard_normal(hidden_size)
+        c0 = stream(seed, "c0", STREAMS).standard_normal(hidden_size)
     s = lstm_forward(x, h0, c0, w)
     losses = step_losses(s.y, targets)
     grad_y = s.y - targets

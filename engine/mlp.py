@@ -29,6 +29,7 @@ import numpy as np
 
 from engine.lesson import LessonModel
 from engine.params import Param, ParamError, spec
+from engine.seeding import stream
 from engine.trace import Trace, frozen_array
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -62,20 +63,16 @@ class MLPGrads(NamedTuple):
 
 
 # -- random data and initialisation ---------------------------------------------------------------
-def stream(seed: int, name: str) -> np.random.Generator:
-    """One of the independent generators spawned from default_rng(seed), by name (STREAMS)."""
-    return np.random.default_rng(seed).spawn(len(STREAMS))[STREAMS.index(name)]
-
 
 def make_example(seed: int, input_size: int, output_size: int) -> tuple[np.ndarray, np.ndarray]:
     """x and the target, standard normal."""
-    return (stream(seed, "x").standard_normal(input_size),
-            stream(seed, "target").standard_normal(output_size))
+    return (stream(seed, "x", STREAMS).standard_normal(input_size),
+            stream(seed, "target", STREAMS).standard_normal(output_size))
 
 
 def init_mlp(seed: int, input_size: int, hidden_size: int, output_size: int) -> MLPWeights:
     """torch.nn.Linear's initialisation: weights and biases uniform in +-1/sqrt(fan_in)."""
-    rng = stream(seed, "weights")
+    rng = stream(seed, "weights", STREAMS)
     k1, k2 = 1 / np.sqrt(input_size), 1 / np.sqrt(hidden_size)
     return MLPWeights(rng.uniform(-k1, k1, (hidden_size, input_size)),
                       rng.uniform(-k1, k1, hidden_size),

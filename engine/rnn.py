@@ -36,6 +36,7 @@ import numpy as np
 
 from engine.lesson import LessonModel
 from engine.params import Param, spec
+from engine.seeding import stream
 from engine.trace import Trace, frozen_array
 
 MAX_STEPS = 32
@@ -71,18 +72,15 @@ class RNNGrads(NamedTuple):
 STREAMS = ("x", "targets", "h0", "weights", "c0")
 
 
-def stream(seed: int, name: str) -> np.random.Generator:
-    """One of the independent generators spawned from default_rng(seed), by name (STREAMS)."""
-    return np.random.default_rng(seed).spawn(len(STREAMS))[STREAMS.index(name)]
-
 
 def make_sequence(seed: int, steps: int, input_size: int, hidden_size: int, output_size: int,
                   random_h0: bool = False) -> SequenceData:
     """x and targets standard normal; h_0 zeros, or standard normal if `random_h0`."""
     # Filled row by row (C order), so step t's values do not depend on T.
-    x = stream(seed, "x").standard_normal((steps, input_size))
-    targets = stream(seed, "targets").standard_normal((steps, output_size))
-    h0 = stream(seed, "h0").standard_normal(hidden_size) if random_h0 else np.zeros(hidden_size)
+    x = stream(seed, "x", STREAMS).standard_normal((steps, input_size))
+    targets = stream(seed, "targets", STREAMS).standard_normal((steps, output_size))
+    h0 = (stream(seed, "h0", STREAMS).standard_normal(hidden_size) if random_h0
+          else np.zeros(hidden_size))
     return SequenceData(x, targets, h0)
 
 
@@ -101,7 +99,7 @@ def init_rnn(seed: int, input_size: int, hidden_size: int, output_size: int,
     W_xh is Gaussian with variance input_scale^2 / input_size, W_hy with variance 1 / hidden_size;
     the biases start at zero.
     """
-    rng = stream(seed, "weights")
+    rng = stream(seed, "weights", STREAMS)
     W_hh = recurrent_scale * orthogonal(rng, hidden_size)
     W_xh = input_scale * rng.standard_normal((hidden_size, input_size)) / np.sqrt(input_size)
     W_hy = rng.standard_normal((output_size, hidden_size)) / np.sqrt(hidden_size)

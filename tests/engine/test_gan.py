@@ -12,6 +12,7 @@ from engine.gan import (
     BETAS,
     DATASETS,
     LESSON,
+    STREAMS,
     adam_init,
     adam_step,
     d_loss_and_grads,
@@ -23,10 +24,10 @@ from engine.gan import (
     mode_counts,
     sample_data,
     sliced_wasserstein,
-    stream,
     train_step,
 )
 from engine.params import ParamError
+from engine.seeding import stream
 from tests.numerics import assert_close, numeric_grad
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +52,7 @@ def torch_mlp(params, x, act):
 
 
 def small_nets(seed, noise_dim, dim, hidden):
-    rng = stream(seed, "init")
+    rng = stream(seed, "init", STREAMS)
     return init_mlp(rng, [noise_dim, hidden, hidden, dim]), init_mlp(rng, [dim, hidden, hidden, 1])
 
 
