@@ -132,6 +132,33 @@ class PoolTrace(Trace):
     out_height: int
     out_width: int
     windows: tuple[PoolWindow, ...]
+    # The other mode on the same input, so one video can contrast max and average pooling.
+    other_mode: str
+    other_output: np.ndarray
+    other_argmax: np.ndarray | None
+    other_grad_input: np.ndarray
+    other_windows: tuple[PoolWindow, ...]
+
+
+def _run(x3: np.ndarray, mode: str, size: int, stride: int, padding: int,
+         grad3: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray,
+                                            np.ndarray, tuple[PoolWindow, ...]]:
+    """Output, winners, upstream gradient, input gradient and windows of one mode (C x H x W)."""
+    out3, argmax3 = pool2d(x3, size, stride, padding, mode)
+    grad3 = np.ones_like(out3) if grad3 is None else grad3
+    grad_x3 = pool2d_backward(x3.shape, grad3, size, stride, padding, mode, argmax3)
+    xp = pad_input(x3, padding, mode)
+    cells = []
+    for c in range(x3.shape[0]):
+        for i in range(out3.shape[1]):
+            for j in range(out3.shape[2]):
+                top, left = i * stride, j * stride
+                won = None if argmax3 is None else (int(argmax3[c, i, j, 0]),
+                                                    int(argmax3[c, i, j, 1]))
+                cells.append(PoolWindow(c, i, j, top - padding, left - padding,
+                                        frozen_array(xp[c, top:top + size, left:left + size]),
+                                        float(out3[c, i, j]), won))
+    return out3, argmax3, grad3, grad_x3, tuple(cells)
 
 
 def pool(input: np.ndarray, mode: str = "max", size: int = 2, stride: int = 2, padding: int = 0,
@@ -148,43 +175,36 @@ def pool(input: np.ndarray, mode: str = "max", size: int = 2, stride: int = 2, p
             raise ParamError("size", f"{size} is larger than the padded input {axis} {n} + "
                              f"2*{padding} = {n + 2 * padding}; use a size from 1 to "
                              f"{min(height, width) + 2 * padding} or more padding")
-    out3, argmax3 = pool2d(x3, size, stride, padding, mode)
     flat = x.ndim == 2
-    if grad_output is None:
-        grad3 = np.ones_like(out3)
-    else:
-        expected = out3.shape[1:] if flat else out3.shape
+    grad3 = None
+    if grad_output is not None:
+        hw = (conv.output_size(height, size, stride, padding),
+              conv.output_size(width, size, stride, padding))
+        expected = hw if flat else (channels, *hw)
         g = np.asarray(grad_output, dtype=np.float64)
         if g.shape != expected:
             raise ParamError("grad_output", f"must have the output's shape {list(expected)}, "
                              f"got {list(g.shape)}; or null for ones")
         grad3 = g[None] if flat else g
-    grad_x3 = pool2d_backward(x3.shape, grad3, size, stride, padding, mode, argmax3)
-
-    xp = pad_input(x3, padding, mode)
-    cells = []
-    for c in range(channels):
-        for i in range(out3.shape[1]):
-            for j in range(out3.shape[2]):
-                top, left = i * stride, j * stride
-                won = None if argmax3 is None else (int(argmax3[c, i, j, 0]),
-                                                    int(argmax3[c, i, j, 1]))
-                cells.append(PoolWindow(c, i, j, top - padding, left - padding,
-                                        frozen_array(xp[c, top:top + size, left:left + size]),
-                                        float(out3[c, i, j]), won))
+    out3, argmax3, grad3, grad_x3, cells = _run(x3, mode, size, stride, padding, grad3)
+    other = MODES[1 - MODES.index(mode)]
+    o_out3, o_argmax3, _, o_grad_x3, o_cells = _run(x3, other, size, stride, padding, grad3)
 
     def shaped(a: np.ndarray) -> np.ndarray:
         return frozen_array(a[0] if flat else a)
 
-    argmax = None if argmax3 is None else frozen_indices(argmax3[0] if flat else argmax3)
+    def winners(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else frozen_indices(a[0] if flat else a)
 
     return PoolTrace(
         input=frozen_array(x), mode=mode, size=size, stride=stride, padding=padding,
         output=shaped(out3),
-        argmax=argmax,
+        argmax=winners(argmax3),
         grad_output=shaped(grad3), grad_input=shaped(grad_x3),
         in_height=height, in_width=width, out_height=out3.shape[1], out_width=out3.shape[2],
-        windows=tuple(cells),
+        windows=cells,
+        other_mode=other, other_output=shaped(o_out3), other_argmax=winners(o_argmax3),
+        other_grad_input=shaped(o_grad_x3), other_windows=o_cells,
     )
 
 

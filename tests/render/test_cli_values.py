@@ -17,7 +17,7 @@ def test_values_prints_the_convolution_trace(capsys):
     for key in ("input", "kernel", "bias", "stride", "padding", "output"):
         assert key in data
     assert len(data["input"]) == 8 and len(data["output"]) == 6
-    assert data["output"][0][0] == sum(
+    assert data["output"][0][0] == data["bias"] + sum(
         p for row in data["windows"][0]["products"] for p in row)
 
 

@@ -15,7 +15,7 @@ def test_values_prints_the_pooling_trace_of_the_convolution_output(capsys):
         assert key in data
     _, conv_out, _ = run(capsys, "values", "convolution")
     assert data["input"] == json.loads(conv_out)["output"]
-    assert data["output"] == [[-11.0, -11.0, 39.0], [-17.0, 20.0, 32.0], [-20.0, 42.0, 21.0]]
+    assert data["output"] == [[-10.0, -10.0, 40.0], [-16.0, 21.0, 33.0], [-19.0, 43.0, 22.0]]
     assert data["argmax"][0] == [[1, 1], [0, 2], [0, 5]]
     assert sum(map(sum, data["grad_input"])) == 9.0
 
