@@ -130,9 +130,15 @@ class ConvTrace(Trace):
     demo_stride_positions: tuple[tuple[int, int], ...]  # [top, left] in the padded input
     demo_stride_unused_rows: int  # trailing padded rows/cols no window reaches (floor)
     demo_stride_unused_cols: int
+    padded_height: int  # the input's size after padding
+    padded_width: int
+    input_cells: int  # H x W (x C): what a fully connected layer would connect to
     same_padding: int  # (k - 1) / 2 for an odd square kernel; -1 when no padding keeps the size
-    same_out_height: int  # the output size with that padding and stride 1
-    same_out_width: int
+    demo_padding: int  # the padding shown: same_padding, or 1 when that is none or 0
+    demo_padded: np.ndarray | None  # the input with demo_padding rings of zeros
+    demo_padding_out_height: int  # the output size with demo_padding and stride 1
+    demo_padding_out_width: int
+    demo_padding_keeps_size: bool
     channels_input: np.ndarray | None  # next layer: the two maps as its 2 input channels
     channels_kernel: np.ndarray | None  # 1 x 2 x kh x kw: one slice per input channel
     channels_output: np.ndarray | None  # 1 x Ho x Wo (stride 1, no padding)
@@ -287,6 +293,8 @@ def _lesson_extras(x3: np.ndarray, w4: np.ndarray, b: np.ndarray, out: np.ndarra
     demo_h, demo_w = output_size(height, kh, demo, padding), output_size(width, kw, demo, padding)
     odd_square = kh == kw and kh % 2 == 1
     same = (kh - 1) // 2 if odd_square else -1
+    ring = same if same > 0 else 1
+    ring_h, ring_w = output_size(height, kh, 1, ring), output_size(width, kw, 1, ring)
     extras: dict = dict(
         kernel_name=name, worked_windows=worked,
         output_argmax=None, output_argmin=None, compare_kernel=None,
@@ -298,9 +306,12 @@ def _lesson_extras(x3: np.ndarray, w4: np.ndarray, b: np.ndarray, out: np.ndarra
                                     for j in range(max(demo_w, 0))),
         demo_stride_unused_rows=max(height + 2 * padding - ((demo_h - 1) * demo + kh), 0),
         demo_stride_unused_cols=max(width + 2 * padding - ((demo_w - 1) * demo + kw), 0),
-        same_padding=same,
-        same_out_height=output_size(height, kh, 1, same) if same >= 0 else 0,
-        same_out_width=output_size(width, kw, 1, same) if same >= 0 else 0,
+        padded_height=height + 2 * padding, padded_width=width + 2 * padding,
+        input_cells=int(x3.size),
+        same_padding=same, demo_padding=ring,
+        demo_padded=frozen_array(pad(x3, (ring, ring))[0]) if flat else None,
+        demo_padding_out_height=ring_h, demo_padding_out_width=ring_w,
+        demo_padding_keeps_size=(ring_h, ring_w) == (height, width),
         channels_input=None, channels_kernel=None, channels_output=None, channels_window=None,
         channels_sums=None,
         kernel_weights=int(w4.size),

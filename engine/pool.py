@@ -138,6 +138,11 @@ class PoolTrace(Trace):
     other_argmax: np.ndarray | None
     other_grad_input: np.ndarray
     other_windows: tuple[PoolWindow, ...]
+    input_name: str  # the named input, or "custom"
+    padded: np.ndarray  # the input with its padding (-inf for max, null in JSON; 0 for avg)
+    other_padded: np.ndarray
+    padded_height: int
+    padded_width: int
 
 
 def _run(x3: np.ndarray, mode: str, size: int, stride: int, padding: int,
@@ -159,6 +164,13 @@ def _run(x3: np.ndarray, mode: str, size: int, stride: int, padding: int,
                                         frozen_array(xp[c, top:top + size, left:left + size]),
                                         float(out3[c, i, j]), won))
     return out3, argmax3, grad3, grad_x3, tuple(cells)
+
+
+def input_name(x: np.ndarray) -> str:
+    for name, values in INPUTS.items():
+        if np.shape(values) == x.shape and np.array_equal(values, x):
+            return name
+    return "custom"
 
 
 def pool(input: np.ndarray, mode: str = "max", size: int = 2, stride: int = 2, padding: int = 0,
@@ -205,6 +217,9 @@ def pool(input: np.ndarray, mode: str = "max", size: int = 2, stride: int = 2, p
         windows=cells,
         other_mode=other, other_output=shaped(o_out3), other_argmax=winners(o_argmax3),
         other_grad_input=shaped(o_grad_x3), other_windows=o_cells,
+        input_name=input_name(x), padded=shaped(pad_input(x3, padding, mode)),
+        other_padded=shaped(pad_input(x3, padding, other)),
+        padded_height=height + 2 * padding, padded_width=width + 2 * padding,
     )
 
 

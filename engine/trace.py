@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,3 +61,32 @@ def readable_json(data: Any, depth: int = 0) -> str:
         items = [inner + readable_json(v, depth + 1) for v in data]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
     return json.dumps(data, ensure_ascii=False)
+
+
+PATH = re.compile(r"^(?P<head>[A-Za-z_]\w*)(?P<steps>(?:\.[A-Za-z_]\w*|\[-?\d+\])*)$")
+STEP = re.compile(r"\.([A-Za-z_]\w*)|\[(-?\d+)\]")
+
+
+def lookup(values: dict[str, Any], path: str) -> Any:
+    """Follow `name.key[0]` through the trace's JSON; KeyError names the step that failed."""
+    match = PATH.match(path)
+    if not match:
+        raise KeyError(f"{{{path}}} is not a placeholder (use names, .key and [index])")
+    node: Any = values
+    where = match["head"]
+    steps = [(match["head"], None)] + [
+        (m[1], None) if m[1] else (None, int(m[2])) for m in STEP.finditer(match["steps"])]
+    for key, index in steps:
+        if key is not None:
+            if not isinstance(node, dict) or key not in node:
+                raise KeyError(f"unknown placeholder {{{path}}}: no {key!r} in {where}")
+            node = node[key]
+            where = key if where == key else f"{where}.{key}"
+        else:
+            if not isinstance(node, list) or not -len(node) <= index < len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise KeyError(f"unknown placeholder {{{path}}}: index {index} is out of range "
+                               f"for {where} ({size} entries)")
+            node = node[index]
+            where = f"{where}[{index}]"
+    return node

@@ -30,7 +30,7 @@ class Lesson:
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
     Lesson("backprop", mlp.LESSON),
     Lesson("convolution", conv.LESSON, "scenes.convolution:ConvolutionScene", "convolution"),
-    Lesson("pooling", pool.LESSON),
+    Lesson("pooling", pool.LESSON, "scenes.pooling:PoolingScene", "pooling"),
     Lesson("bptt", rnn.LESSON),
     Lesson("lstm", lstm.LESSON),
     Lesson("attention", attention.LESSON),

@@ -3,9 +3,20 @@
 A script is `scripts/<lesson>.<lang>.toml` with a `[labels]` table (on-screen texts) and a list
 of `[[cues]]`, each with an `id` and `text`. A placeholder is `{path}` or `{path:spec}`, where
 path is a trace key followed by `.key` or `[index]` steps (`{windows[0].sum}`) and spec is a
-small number format (`.1f`, `.0f`, `d`, `+.2f`, `.0%`). Nothing is evaluated: the path is
-looked up in the trace's JSON, and the value must be a number. Without a spec, numbers are
-written exactly as the scene writes them. `{{` and `}}` are literal braces.
+small number format (`.1f`, `.0f`, `d`, `+.2f`, `.0%`, or `exact`: 1/9 as a fraction).
+Nothing is evaluated: the path is looked up in the trace's JSON, and the value must be a
+number. Without a spec, numbers are written exactly as the scene writes them. `{{` and `}}`
+are literal braces.
+
+A cue whose words depend on the run (which kernel, which pooling mode) names a trace key in
+`by` and gives `text` as a table from that key's value to the words, with `other` for any
+value not listed:
+
+    [[cues]]
+    id = "kernel"
+    by = "kernel_name"
+    text.vertical-edge = "It looks for vertical edges."
+    text.other = "Its weights are the pattern it looks for."
 """
 
 from __future__ import annotations
@@ -16,14 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.trace import lookup
 from render.errors import UserError
-from scenes.numbers import fmt
+from render.spoken import spoken
+from scenes.numbers import fmt, fmt_exact
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1] / "scripts"
 CUE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-PATH = re.compile(r"^(?P<head>[A-Za-z_]\w*)(?P<steps>(?:\.[A-Za-z_]\w*|\[-?\d+\])*)$")
-STEP = re.compile(r"\.([A-Za-z_]\w*)|\[(-?\d+)\]")
 SPEC = re.compile(r"^[+ ]?(?:\.\d{1,3})?[fd%]?$")
 
 
@@ -32,6 +43,8 @@ class Cue:
     id: str
     text: str  # as written on subtitles
     speech: str = ""  # as sent to the speech engine (numbers spelled for the language)
+    by: str | None = None  # a trace key choosing among `variants`
+    variants: tuple[tuple[str, str], ...] = ()  # (value of `by`, text); "other" is the default
 
 
 @dataclass(frozen=True)
@@ -63,15 +76,52 @@ def load_script(lesson: str, lang: str, folder: Path = SCRIPTS_DIR) -> Script:
         raise UserError(f"{path}: needs a list of cues: [[cues]] with id and text")
     cues: list[Cue] = []
     for number, raw in enumerate(raw_cues, 1):
-        cue_id, text = (raw.get("id"), raw.get("text")) if isinstance(raw, dict) else (None, None)
+        cue_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(cue_id, str) or not CUE_ID.match(cue_id):
             raise UserError(f"{path}: cue #{number} needs an id of lowercase letters, digits and _")
-        if not isinstance(text, str) or not text.strip():
-            raise UserError(f"{path}: cue {cue_id!r} needs a non-empty text")
         if any(c.id == cue_id for c in cues):
             raise UserError(f"{path}: cue id {cue_id!r} is used twice")
-        cues.append(Cue(cue_id, " ".join(text.split())))
+        cues.append(_cue(path, cue_id, raw.get("text"), raw.get("by")))
     return Script(lesson, lang, path, dict(labels), tuple(cues))
+
+
+def _cue(path: Path, cue_id: str, text: Any, by: Any) -> Cue:
+    def words(value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise UserError(f"{path}: cue {cue_id!r} needs a non-empty text{where}")
+        return " ".join(value.split())
+
+    if by is None:
+        if isinstance(text, dict):
+            raise UserError(f"{path}: cue {cue_id!r} gives text as a table but no `by` key "
+                            "naming the trace value that chooses among them")
+        return Cue(cue_id, words(text, ""))
+    if not isinstance(by, str) or not CUE_ID.match(by):
+        raise UserError(f"{path}: cue {cue_id!r}: `by` must name a trace key, e.g. "
+                        "by = \"kernel_name\"")
+    if not isinstance(text, dict) or not text:
+        raise UserError(f"{path}: cue {cue_id!r} has by = {by!r}, so its text must be a table "
+                        "from each value to the words (text.other for the rest)")
+    variants = tuple((str(key), words(value, f" for {by} = {key}"))
+                     for key, value in text.items())
+    return Cue(cue_id, "", by=by, variants=variants)
+
+
+def choose_text(cue: Cue, values: dict[str, Any], where: str) -> str:
+    """The cue's words for this trace: its text, or the variant its `by` value selects."""
+    if cue.by is None:
+        return cue.text
+    if cue.by not in values:
+        raise UserError(f"{where}: by = {cue.by!r} is not a key of this lesson's trace")
+    value = values[cue.by]
+    key = str(value).lower() if isinstance(value, bool) else str(value)
+    chosen = dict(cue.variants)
+    if key in chosen:
+        return chosen[key]
+    if "other" in chosen:
+        return chosen["other"]
+    raise UserError(f"{where}: no text for {cue.by} = {key}; give text.{key} or text.other "
+                    f"(it has: {', '.join(chosen)})")
 
 
 def check_cues(script: Script, expected: tuple[str, ...], labels: tuple[str, ...]) -> None:
@@ -87,31 +137,6 @@ def check_cues(script: Script, expected: tuple[str, ...], labels: tuple[str, ...
     absent = [name for name in labels if name not in script.labels]
     if absent:
         raise UserError(f"{script.path}: [labels] is missing {', '.join(absent)}")
-
-
-def lookup(values: dict[str, Any], path: str) -> Any:
-    """Follow `name.key[0]` through the trace's JSON; KeyError names the step that failed."""
-    match = PATH.match(path)
-    if not match:
-        raise KeyError(f"{{{path}}} is not a placeholder (use names, .key and [index])")
-    node: Any = values
-    where = match["head"]
-    steps = [(match["head"], None)] + [
-        (m[1], None) if m[1] else (None, int(m[2])) for m in STEP.finditer(match["steps"])]
-    for key, index in steps:
-        if key is not None:
-            if not isinstance(node, dict) or key not in node:
-                raise KeyError(f"unknown placeholder {{{path}}}: no {key!r} in {where}")
-            node = node[key]
-            where = key if where == key else f"{where}.{key}"
-        else:
-            if not isinstance(node, list) or not -len(node) <= index < len(node):
-                size = len(node) if isinstance(node, list) else 0
-                raise KeyError(f"unknown placeholder {{{path}}}: index {index} is out of range "
-                               f"for {where} ({size} entries)")
-            node = node[index]
-            where = f"{where}[{index}]"
-    return node
 
 
 def fill(template: str, values: dict[str, Any], where: str) -> str:
@@ -133,6 +158,8 @@ def fill(template: str, values: dict[str, Any], where: str) -> str:
                             "not a number; point it at a single number")
         if not spec:
             return fmt(value)
+        if spec == "exact":
+            return fmt_exact(value)
         if not SPEC.match(spec):
             raise UserError(f"{where}: format {spec!r} in {{{match[1]}}} is not allowed; use "
                             "e.g. .1f, .0f, d or .0%")
@@ -144,20 +171,6 @@ def fill(template: str, values: dict[str, Any], where: str) -> str:
     return FIELD.sub(replace, template)
 
 
-NEGATIVE = re.compile(r"(?<![\w)])-(?=\d)")
-SPOKEN = {
-    "zh": [(NEGATIVE, "负"), (re.compile("×"), "乘"), (re.compile(r"(?<=\d)\s*\+\s*(?=\d)"), "加")],
-    "en": [(NEGATIVE, "minus "), (re.compile("×"), " times ")],
-}
-
-
-def spoken(text: str, lang: str) -> str:
-    """The words a speech engine should read: signs spelled out so every voice says them."""
-    for pattern, words in SPOKEN.get(lang, []):
-        text = pattern.sub(words, text)
-    return text
-
-
 def fill_script(script: Script, values: dict[str, Any]) -> tuple[dict[str, str], list[Cue]]:
     """Labels and cues with every placeholder replaced by the trace's numbers."""
     name = script.path.name
@@ -165,6 +178,7 @@ def fill_script(script: Script, values: dict[str, Any]) -> tuple[dict[str, str],
               for key, text in script.labels.items()}
     cues = []
     for cue in script.cues:
-        text = fill(cue.text, values, f"{name}: cue {cue.id!r}")
+        where = f"{name}: cue {cue.id!r}"
+        text = fill(choose_text(cue, values, where), values, where)
         cues.append(Cue(cue.id, text, spoken(text, script.lang)))
     return labels, cues

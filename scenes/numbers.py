@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
+
+MAX_DENOMINATOR = 16  # 1/9, 3/16: fractions a student reads at a glance
 
 
 def fmt(value: float, digits: int = 2) -> str:
@@ -18,3 +21,17 @@ def fmt(value: float, digits: int = 2) -> str:
     if float(rounded).is_integer():
         return str(int(rounded))
     return f"{rounded:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def fmt_exact(value: float) -> str:
+    """An input value written so that arithmetic done with it on screen stays true: up to three
+    decimals when that is exact, else a small fraction (1/9, not 0.11), else four decimals."""
+    if not math.isfinite(value) or abs(value - round(value, 3)) < 1e-12:
+        return fmt(value, 3)
+    fraction = Fraction(value).limit_denominator(MAX_DENOMINATOR)
+    if abs(float(fraction) - value) < 1e-12:
+        return f"{fraction.numerator}/{fraction.denominator}"
+    return fmt(value, 4)
+
+
+FORMATS = {"fmt": fmt, "exact": fmt_exact}

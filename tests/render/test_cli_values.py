@@ -84,6 +84,6 @@ def test_every_lesson_prints_valid_json_with_its_defaults(capsys, name):
 
 
 def test_a_lesson_without_a_scene_says_so(capsys):
-    code, out, err = run(capsys, "scene", "pooling")
+    code, out, err = run(capsys, "scene", "bptt")
     assert code == 2 and out == ""
-    assert "lesson 'pooling' has numbers but no scene yet; try `lecture values pooling`" in err
+    assert "lesson 'bptt' has numbers but no scene yet; try `lecture values bptt`" in err

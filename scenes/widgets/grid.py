@@ -1,4 +1,4 @@
-"""Shared drawing pieces: a grid of values, a window over it, a row of labelled numbers."""
+"""A matrix drawn as square cells with its numbers, and a window frame that slides over it."""
 
 from __future__ import annotations
 
@@ -8,22 +8,24 @@ import numpy as np
 from manim import DOWN, UP, Rectangle, Square, Text, VGroup
 
 from scenes import theme
-from scenes.numbers import fmt
+from scenes.shown import cell_ref
 
 
 class ValueGrid(VGroup):
-    """A matrix drawn as square cells with its numbers, optionally colored by value.
+    """Square cells with their values, optionally colored by value.
 
-    `cells[i][j]` is the square and `texts[i][j]` the number's Text: the numbers are built once,
-    here, from the array they show, so a test can read back exactly what the viewer sees.
+    `cells[i][j]` is the square and `texts[i][j]` the number's Text, built here from the array
+    they show and bound to `path[i][j]` in the trace. `muted` cells (padding) are drawn dim, with
+    thin borders and grey numbers, so padding reads as padding.
     """
 
-    def __init__(self, values: np.ndarray, cell: float = 0.5,
+    def __init__(self, values: np.ndarray, path: str, cell: float = 0.5,
                  fill: Callable[[float], theme.ManimColor] | None = None,
-                 muted: np.ndarray | None = None, digits: int = 2,
-                 text_size: float = theme.CELL_TEXT_SIZE) -> None:
+                 muted: np.ndarray | None = None, style: str = "fmt",
+                 text_size: float = theme.CELL_TEXT_SIZE, numbers: bool = True) -> None:
         super().__init__()
         self.values = np.asarray(values, dtype=np.float64)
+        self.path = path
         self.cell_size = cell
         rows, cols = self.values.shape
         self.cells: list[list[Square]] = []
@@ -34,11 +36,12 @@ class ValueGrid(VGroup):
                 value = float(self.values[i, j])
                 is_muted = muted is not None and bool(muted[i, j])
                 color = theme.PAD_FILL if is_muted else (fill(value) if fill else theme.CELL_FILL)
-                square = Square(cell, stroke_color=theme.MUTED, stroke_width=1.2,
+                square = Square(cell, stroke_color=theme.MUTED,
+                                stroke_width=0.6 if is_muted else 1.2,
                                 fill_color=color, fill_opacity=1)
                 square.move_to([(j - (cols - 1) / 2) * cell, ((rows - 1) / 2 - i) * cell, 0])
-                label = theme.text(fmt(value, digits), text_size,
-                                   theme.MUTED if is_muted else theme.INK)
+                label = theme.bound("{}", [cell_ref(path, (i, j), value, style)], text_size,
+                                    theme.MUTED if is_muted else theme.INK)
                 if label.width > cell * 0.88:
                     label.scale_to_fit_width(cell * 0.88)
                 label.move_to(square)
@@ -48,29 +51,37 @@ class ValueGrid(VGroup):
             self.texts.append(text_row)
         self.squares = VGroup(*[s for row in self.cells for s in row])
         self.numbers = VGroup(*[t for row in self.texts for t in row])
-        # Both are always part of the grid so they move together; a scene that fills the
-        # numbers in one by one shows `squares` first.
-        self.add(self.squares, self.numbers)
+        # Both are part of the grid so they move together; a scene that fills the numbers in
+        # one by one shows `squares` first.
+        self.add(self.squares)
+        if numbers:
+            self.add(self.numbers)
 
     def shown_text(self) -> list[list[str]]:
         return [[t.text for t in row] for row in self.texts]
+
+    def cell_center(self, row: int, col: int) -> np.ndarray:
+        return self.cells[row][col].get_center()
 
     def block_center(self, top: int, left: int, height: int, width: int) -> np.ndarray:
         first = self.cells[top][left].get_center()
         last = self.cells[top + height - 1][left + width - 1].get_center()
         return (first + last) / 2
 
+    def block(self, top: int, left: int, height: int, width: int) -> VGroup:
+        """The number Texts of a block of cells, row by row."""
+        return VGroup(*[self.texts[top + i][left + j] for i in range(height)
+                        for j in range(width)])
+
     def window(self, top: int, left: int, height: int, width: int,
-               color: theme.ManimColor = theme.ACCENT) -> Rectangle:
+               color: theme.ManimColor = theme.ACCENT, stroke: float = 5) -> Rectangle:
         """A frame around a block of cells, to slide with `.animate.move_to(block_center(...))`."""
         frame = Rectangle(width=width * self.cell_size, height=height * self.cell_size,
-                          stroke_color=color, stroke_width=5)
+                          stroke_color=color, stroke_width=stroke)
         return frame.move_to(self.block_center(top, left, height, width))
 
 
-def titled(widget: VGroup, title: str, size: float = theme.LABEL_SIZE,
-           above: bool = True) -> VGroup:
-    """A widget with a caption above (or below) it."""
-    caption = theme.text(title, size, theme.MUTED)
-    caption.next_to(widget, UP if above else DOWN, buff=0.2)
+def titled(widget: VGroup, caption: Text, above: bool = True, buff: float = 0.2) -> VGroup:
+    """A widget with a caption above (or below) it: VGroup(caption, widget)."""
+    caption.next_to(widget, UP if above else DOWN, buff=buff)
     return VGroup(caption, widget)

