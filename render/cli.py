@@ -12,6 +12,7 @@ from engine.params import ParamError
 from render.errors import UserError
 from render.lessons import LESSONS, get_lesson
 from render.overrides import parse_sets
+from scenes.errors import SceneContractError
 
 DEFAULT_OUT = Path("build")
 QUALITIES = ("preview", "low", "medium", "high")
@@ -101,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, ParamError) as error:
         print(f"lecture: error: {error}", file=sys.stderr)
         return 2
+    except SceneContractError as error:  # a bug in a scene, not the user's input
+        print(f"lecture: internal error: {error}; please report it", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("lecture: interrupted", file=sys.stderr)
         return 130

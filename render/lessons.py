@@ -1,11 +1,17 @@
-"""The lesson registry: one line per lesson ties its engine model, scene and script together."""
+"""The lesson registry: one line per lesson.
+
+A lesson with a scene names only its scene class ("module:Class"): the class declares its
+engine model (MODEL), its cues and labels, and its scripts are scripts/<name>.<lang>.toml. A
+lesson whose numbers are ready but whose scene is not yet names its engine model instead.
+"""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cached_property
 
-from engine import attention, conv, gan, lstm, mlp, optim, pool, rnn
+from engine import attention, gan, lstm, mlp, optim, rnn
 from engine.lesson import LessonModel
 from render.errors import UserError
 
@@ -13,9 +19,21 @@ from render.errors import UserError
 @dataclass(frozen=True)
 class Lesson:
     name: str
-    model: LessonModel
-    scene: str | None = None  # "module:Class", imported only when rendering (manim is slow to load)
-    script: str | None = None  # scripts/<script>.<lang>.toml
+    scene: str | None = None  # "module:Class", imported only when needed (manim loads slowly)
+    engine: LessonModel | None = None  # for a lesson without a scene yet
+
+    @property
+    def script(self) -> str:
+        """Its narration is scripts/<script>.<lang>.toml."""
+        return self.name
+
+    @cached_property
+    def model(self) -> LessonModel:
+        """The engine model: the scene class's MODEL (one source), or `engine`."""
+        if self.scene is None:
+            assert self.engine is not None, f"lesson {self.name} needs a scene or an engine"
+            return self.engine
+        return self.scene_class().MODEL
 
     def scene_class(self) -> type:
         if self.scene is None:
@@ -28,14 +46,14 @@ class Lesson:
 # In the order of the syllabus: feed-forward and backprop, convolution and pooling, recurrent
 # networks, attention, GANs, optimization.
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
-    Lesson("backprop", mlp.LESSON),
-    Lesson("convolution", conv.LESSON, "scenes.convolution:ConvolutionScene", "convolution"),
-    Lesson("pooling", pool.LESSON, "scenes.pooling:PoolingScene", "pooling"),
-    Lesson("bptt", rnn.LESSON),
-    Lesson("lstm", lstm.LESSON),
-    Lesson("attention", attention.LESSON),
-    Lesson("gan", gan.LESSON),
-    Lesson("optim", optim.LESSON),
+    Lesson("backprop", engine=mlp.LESSON),
+    Lesson("convolution", "scenes.convolution:ConvolutionScene"),
+    Lesson("pooling", "scenes.pooling:PoolingScene"),
+    Lesson("bptt", engine=rnn.LESSON),
+    Lesson("lstm", engine=lstm.LESSON),
+    Lesson("attention", engine=attention.LESSON),
+    Lesson("gan", engine=gan.LESSON),
+    Lesson("optim", engine=optim.LESSON),
 )}
 
 

@@ -22,7 +22,7 @@ def ffmpeg() -> str:
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError):
-        raise UserError("ffmpeg is not installed; run `make setup` (or apt-get install "
+        raise UserError("ffmpeg is not installed; run `bin/setup` (or apt-get install "
                         "ffmpeg)") from None
 
 
@@ -30,7 +30,7 @@ def probe(path: Path) -> dict:
     """ffprobe's view of a media file: format and streams."""
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:
-        raise UserError("ffprobe is not installed; run `make setup` (or apt-get install ffmpeg)")
+        raise UserError("ffprobe is not installed; run `bin/setup` (or apt-get install ffmpeg)")
     result = subprocess.run([ffprobe, "-v", "error", "-print_format", "json", "-show_format",
                              "-show_streams", str(path)], capture_output=True, text=True)
     if result.returncode != 0:

@@ -38,6 +38,9 @@ from scenes.widgets.panels import ProductsPanel, signed
 MAX_PADDED = 12  # the scene writes every value; past this the numbers stop being readable
 MAX_KERNEL = 5
 MIN_STEP = 0.3  # seconds per window while sliding: faster stops being readable
+# Beside the digit: a gap, the map, a gap, the second map, a gap, the second kernel.
+GAPS = (0.45, 0.6, 0.3)
+KERNEL2_WIDTH = 1.2
 
 
 class ConvolutionScene(NarratedScene):
@@ -49,6 +52,13 @@ class ConvolutionScene(NarratedScene):
               "compare_kernel", "compare_output", "stride", "dropped", "stride_output",
               "padding", "padding_output", "channel_out", "next_layer", "shared_conv",
               "shared_dense")
+    EXAMPLES = (
+        {"stride": 2, "padding": 1, "bias": -0.5},
+        {"kernel": "blur", "input": "digit-3"},
+        {"kernel": [[0.25, -1.5], [2, 0.125]], "bias": 0,
+         "input": [[1, 2, 3, 0, 1], [4, 5, 6, 1, 0], [7, 8, 9.5, 2, 2], [0, 1, 0, 3, 1],
+                   [2, 0, 1, 1, 4]]},
+    )
 
     # -- checks and layout (no animation: tests read the mobjects built here) ---------------
     @classmethod
@@ -113,8 +123,11 @@ class ConvolutionScene(NarratedScene):
 
         self.out_scale = max(float(np.abs(t.output).max()),
                              float(np.abs(t.compare_output).max()))
-        # Output cells span `stride` input cells, so the map lines up with the digit.
-        out_cell = min(self.cell * t.stride, self.input_grid.width / t.out_width)
+        # Output cells span `stride` input cells, so the map lines up with the digit, unless
+        # two maps and the second kernel would not fit beside the digit (see feature_maps).
+        beside = body.right - self.input_grid.get_right()[0] - sum(GAPS) - KERNEL2_WIDTH
+        out_cell = min(self.cell * t.stride, self.input_grid.width / t.out_width,
+                       beside / (2 * t.out_width))
         self.output_grid = ValueGrid(t.output, "output", cell=out_cell,
                                      fill=diverging(self.out_scale))
         self.output_caption = self.label("output")
@@ -249,7 +262,7 @@ class ConvolutionScene(NarratedScene):
         # The map beside the digit, each output row level with the middle of its window.
         middle = (grid_in.block_center(0, 0, self.kh, 1)[1]
                   + grid_in.block_center((t.out_height - 1) * t.stride, 0, self.kh, 1)[1]) / 2
-        x_map = grid_in.get_right()[0] + 0.45 + out.width / 2
+        x_map = grid_in.get_right()[0] + GAPS[0] + out.width / 2
         legend = ColorLegend(diverging(self.out_scale), self.ref("output_min"),
                              self.ref("output_max"), t.output_min, t.output_max, length=3.0,
                              horizontal=True,
@@ -272,7 +285,7 @@ class ConvolutionScene(NarratedScene):
                 self.until(slot, until)
             self.play(Indicate(legend.bar), run_time=slot.share(0.1))
 
-        kernel2, map2 = self.second_kernel_widgets(x_map + out.width + 0.6, middle)
+        kernel2, map2 = self.second_kernel_widgets(x_map + out.width / 2 + GAPS[1], middle)
         with self.cue("second_kernel") as slot:
             self.play(FadeOut(marks), run_time=slot.share(0.06))
             self.play(FadeIn(kernel2), FadeIn(map2[0], map2[1].squares),
@@ -291,10 +304,11 @@ class ConvolutionScene(NarratedScene):
                          fill=diverging(self.out_scale))
         grid.move_to([left + grid.width / 2, middle, 0])
         map2 = titled(grid, self.label("compare_output"))
-        kernel2 = ValueGrid(t.compare_kernel, "compare_kernel", cell=min(0.4, 1.2 / self.kh),
+        kernel2 = ValueGrid(t.compare_kernel, "compare_kernel",
+                            cell=min(0.4, KERNEL2_WIDTH / max(self.kh, self.kw)),
                             fill=diverging(float(np.abs(t.compare_kernel).max())), style="exact")
         group = titled(kernel2, self.label("compare_kernel", theme.CELL_TEXT_SIZE))
-        group.next_to(grid, RIGHT, buff=0.3)
+        group.next_to(grid, RIGHT, buff=GAPS[2])
         self.regions.body.clamp(group)
         return group, map2
 

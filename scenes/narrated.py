@@ -25,14 +25,11 @@ from manim import Scene, Text, config
 from engine.lesson import LessonModel
 from engine.trace import Trace
 from scenes import theme
+from scenes.errors import SceneContractError
 from scenes.layout import Layout, layout
 from scenes.shown import Ref, TraceValues
 
 DEFAULT_CUE_SECONDS = 3.0  # when a scene is built without narration (tests, previews)
-
-
-class SceneContractError(RuntimeError):
-    """A scene played cues other than its declared CUES (a bug in the scene, not user input)."""
 
 
 @dataclass
@@ -58,6 +55,8 @@ class NarratedScene(Scene):
     CUES: ClassVar[tuple[str, ...]]  # the cue ids the scene narrates, in order
     LABELS: ClassVar[tuple[str, ...]] = ()  # on-screen texts the script must provide
     params: ClassVar[Mapping[str, Any]] = {}
+    # Parameter sets the tests render besides the defaults (a variant is a parameter change).
+    EXAMPLES: ClassVar[tuple[Mapping[str, Any], ...]] = ()
 
     def __init__(self, trace: Trace | None = None,
                  durations: Mapping[str, float] | None = None,

@@ -33,6 +33,11 @@ class PoolingScene(NarratedScene):
             "other_backward", "summary")
     LABELS = ("title", "input", "max_output", "avg_output", "arithmetic", "grad_output",
               "max_grad_input", "avg_grad_input")
+    EXAMPLES = (
+        {"mode": "avg"},
+        {"input": "digit-5", "size": 3, "stride": 2, "padding": 1},
+        {"grad_output": [[1, -2, 0.5], [0, 3, 1], [-1, 0.25, 2]]},
+    )
 
     @classmethod
     def check_trace(cls, trace: pool.PoolTrace) -> None:

@@ -1,4 +1,8 @@
-"""espeak-ng: offline, robotic, instant and deterministic (Mandarin `cmn` and English)."""
+"""espeak-ng: offline, robotic, instant and deterministic (Mandarin and English).
+
+For Mandarin it uses `cmn-latn-pinyin`: the plain `cmn` voice reads Chinese through its English
+voice (`espeak-ng -v cmn -x` shows (en) switches on every line); this one stays in Mandarin.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from render.tts.base import Backend, SpeechError, Word
 
 # espeak-ng counts each Chinese character as a word: 165 "words" a minute is a slow 3 characters
 # a second, so Mandarin gets a faster setting (about 4 characters a second).
-WORDS_PER_MINUTE = {"cmn": 220}
+WORDS_PER_MINUTE = {"cmn-latn-pinyin": 220}
 DEFAULT_WPM = 165
 
 
@@ -19,7 +23,7 @@ DEFAULT_WPM = 165
 def _executable() -> str:
     path = shutil.which("espeak-ng")
     if path is None:
-        raise SpeechError("espeak-ng is not installed; run `make setup` (or apt-get install "
+        raise SpeechError("espeak-ng is not installed; run `bin/setup` (or apt-get install "
                           "espeak-ng), or choose another --voice")
     return path
 
@@ -32,7 +36,7 @@ def _version() -> str:
 
 class EspeakBackend(Backend):
     name = "espeak"
-    voices = {"zh": "cmn", "en": "en-us"}
+    voices = {"zh": "cmn-latn-pinyin", "en": "en-us"}
     offline = True
 
     def version(self) -> str:

@@ -39,9 +39,24 @@ VOICES = ("zf_xiaobei", "zf_xiaoni", "zf_xiaoxiao", "zf_xiaoyi",
           "zm_yunjian", "zm_yunxi", "zm_yunxia", "zm_yunyang")
 VOICE = "zf_xiaoyi"  # the most intelligible in the measurements (see the README)
 MODEL_PARTS = 4
+# Sentences go to the model together up to PACK phonemes: longer inputs are read faster and
+# less clearly (measured), shorter ones lose the flow between sentences.
+PACK = 250
+GAP = 0.3  # seconds between two model calls (each call ends a sentence)
+SILENCE = 0.01  # peak amplitude below which a 10 ms frame counts as silence
 SETUP = "run `bin/setup` (or `bin/fetch-voices` for the voice files), or choose --voice espeak"
 
-HANZI = "\u4e00-\u9fff"  # the only characters misaki's v1.0 front end converts to pinyin
+HANZI = "\u3007\u4e00-\u9fff"  # 〇 and the unified ideographs: what the front end reads
+# Polyphones pypinyin reads wrongly in lesson language (八行 xíng, 步长 zhǎng, 方差 chà, 记为 wèi):
+# (pattern, reading of the matched character).
+READINGS = tuple((re.compile(pattern), reading) for pattern, reading in (
+    (r"(?<=[零一二两三四五六七八九十百千几每逐按首末第])行|行(?=[和与向列])", "hang2"),
+    (r"(?<=[步边时波很太更最较])长|长(?=[度宽短])", "chang2"),
+    (r"(?<=[方准偏误残])差|差(?=[值分])", "cha1"),
+    (r"(?<!因)为(?![了什何])", "wei2"),
+    (r"调(?=参)", "tiao2"),
+    (r"似(?=然)", "si4"),
+))
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;…\n])")
 CLAUSE_END = re.compile(r"(?<=[，、：,:])")
 SPACE_BY_HANZI = re.compile(rf"(?<=[{HANZI}])\s+|\s+(?=[{HANZI}])")
@@ -131,24 +146,59 @@ def _session(threads: int = 0) -> Any:
 
 
 @cache
-def _g2p() -> Any:
+def _front_end() -> tuple[Any, Any, Any]:
+    """jieba's word cutter, pypinyin's readings and misaki's v1.0 pinyin-to-IPA tables."""
     try:
+        import cn2an
         import jieba
         from misaki.zh import ZHG2P
+        from pypinyin import Style, lazy_pinyin
     except ImportError as error:
         raise _missing(f"the package {error.name} is not installed (misaki[zh])") from None
     jieba.setLogLevel(30)  # no "Building prefix dict" chatter on stderr
-    return ZHG2P()  # version None: the v1.0 phoneme set
+    jieba.initialize()
+
+    def pinyin(word: str) -> list[str]:
+        got = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True)
+        return got if len(got) == len(word) else [pinyin(c)[0] for c in word]
+
+    return cn2an, jieba, (ZHG2P, pinyin)
+
+
+def readings(run: str) -> list[list[str]]:
+    """Toned pinyin of a run of hanzi, word by word: pypinyin's, with READINGS applied, and
+    地 after a word of two or more characters read as the particle de (一般地)."""
+    _, jieba, (_, pinyin) = _front_end()
+    fixed = {m.start(): reading for pattern, reading in READINGS for m in pattern.finditer(run)}
+    words, start = [], 0
+    for number, word in enumerate(jieba.lcut(run)):
+        syllables = pinyin(word)
+        for i in range(len(word)):
+            syllables[i] = fixed.get(start + i, syllables[i])
+        if word == "地" and number and len(words[-1]) > 1:
+            syllables = ["de5"]
+        words.append(syllables)
+        start += len(word)
+    return words
 
 
 def phonemize(text: str) -> str:
-    """Phonemes of one piece of Mandarin text, as misaki's v1.0 front end writes them."""
-    try:
-        return _g2p()(SPACE_BY_HANZI.sub("", text))[0]
-    except SpeechError:
-        raise
-    except Exception as error:  # misaki asserts on syllables it cannot convert
-        raise SpeechError(f"kokoro: cannot convert {text[:40]!r} to phonemes: {error}") from None
+    """Phonemes of Mandarin text in the v1.0 model's alphabet: misaki's v1.0 front end (digits
+    read by cn2an, punctuation mapped, jieba words, pinyin to IPA), with READINGS applied.
+    Whatever is not hanzi or punctuation passes through as misaki passes it."""
+    cn2an, _, (g2p, _) = _front_end()
+    text = g2p.map_punctuation(cn2an.transform(SPACE_BY_HANZI.sub("", text), "an2cn"))
+    out = []
+    for run in re.findall(f"[{HANZI}]+|[^{HANZI}]+", text):
+        if not re.match(f"[{HANZI}]", run):
+            out.append(run)
+            continue
+        try:
+            out.append(" ".join("".join(g2p.py2ipa(s) for s in word) for word in readings(run)))
+        except Exception as error:  # misaki raises on a reading it cannot convert
+            raise SpeechError(f"kokoro: cannot convert {run[:40]!r} to phonemes: {error}") \
+                from None
+    return "".join(out).replace("\u032f", "")
 
 
 def _ids(phonemes: str) -> list[int]:
@@ -156,9 +206,9 @@ def _ids(phonemes: str) -> list[int]:
     return [table[p] for p in phonemes if p in table]
 
 
-def pieces(text: str) -> list[list[int]]:
-    """Token ids for each model call: whole sentences packed together while they fit, a long
-    sentence cut at its clauses, a clause longer than the limit cut anywhere."""
+def pieces(text: str, pack: int = PACK) -> list[list[int]]:
+    """Token ids for each model call: whole sentences packed together up to `pack` phonemes, a
+    sentence longer than the model's limit cut at its clauses, a longer clause cut anywhere."""
     calls: list[list[int]] = []
     current: list[int] = []
     for sentence in filter(str.strip, SENTENCE_END.split(text)):
@@ -171,7 +221,7 @@ def pieces(text: str) -> list[list[int]]:
             while len(part) > MAX_PHONEMES:
                 calls.append(part[:MAX_PHONEMES])
                 part = part[MAX_PHONEMES:]
-            if current and len(current) + 1 + len(part) > MAX_PHONEMES:
+            if current and len(current) + 1 + len(part) > pack:
                 calls.append(current)
                 current = []
             current = [*current, vocab()[" "], *part] if current else part
@@ -180,17 +230,32 @@ def pieces(text: str) -> list[list[int]]:
     return [c for c in calls if c]
 
 
-def speak(text: str, voice: str = VOICE, speed: float = 1.0) -> np.ndarray:
-    """Float samples at 24 kHz of `text` spoken by `voice`."""
+def _trim(samples: np.ndarray) -> np.ndarray:
+    """Without the model's silence around speech (about 0.4 s before, 1 s after)."""
+    frame = SAMPLE_RATE // 100
+    loud = np.flatnonzero(np.abs(samples[: len(samples) // frame * frame])
+                          .reshape(-1, frame).max(axis=1) > SILENCE)
+    if not loud.size:
+        return samples[:0]
+    return samples[max(0, (loud[0] - 4) * frame): (loud[-1] + 8) * frame]
+
+
+def speak(text: str, voice: str = VOICE, speed: float = 1.0, pack: int = PACK) -> np.ndarray:
+    """Float samples at 24 kHz of `text` spoken by `voice`, `GAP` seconds between model calls
+    and no silence before or after; scaled down only if it would clip."""
     styles = _styles(voice)
-    audio = [np.zeros(0, np.float32)]
-    for ids in pieces(text):
+    gap = np.zeros(round(GAP * SAMPLE_RATE / speed), np.float32)
+    audio: list[np.ndarray] = []
+    for ids in pieces(text, pack):
         (samples,) = _session().run(None, {
             "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
             "style": styles[len(ids) - 1].reshape(1, STYLE_SIZE),
             "speed": np.array([speed], dtype=np.float32)})
-        audio.append(np.asarray(samples, np.float32).ravel())
-    return np.concatenate(audio)
+        audio += [gap, _trim(np.asarray(samples, np.float32).ravel())] if audio else \
+            [_trim(np.asarray(samples, np.float32).ravel())]
+    joined = np.concatenate(audio) if audio else np.zeros(0, np.float32)
+    peak = float(np.abs(joined).max(initial=0))
+    return joined * (0.98 / peak) if peak > 0.98 else joined
 
 
 def mandarin_problems(text: str) -> list[str]:

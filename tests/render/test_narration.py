@@ -4,7 +4,7 @@ import pytest
 
 from engine.conv import LESSON
 from render.errors import UserError
-from render.narration import Script, check_cues, fill, fill_script, load_script, spoken
+from render.narration import Script, check_cues, fill, fill_script, load_script
 from scenes.convolution import ConvolutionScene
 from scenes.numbers import fmt
 
@@ -62,9 +62,30 @@ def test_shipped_scripts_fill_from_the_trace(lang):
                                      else f"{trace.out_height}×{trace.out_width})")
 
 
-def test_spoken_text_spells_signs_for_each_language():
-    assert spoken("等于 -14，乘积 3×-2", "zh") == "等于 负14，乘积 3乘负2"
-    assert spoken("gives -14.5, x-2 stays", "en") == "gives minus 14.5, x-2 stays"
+def test_filled_cues_are_spoken_as_words_but_subtitled_in_digits():
+    trace = LESSON.run({"bias": -0.5, "kernel": "blur"})
+    _, zh = fill_script(load_script("convolution", "zh"), trace.to_dict())
+    _, en = fill_script(load_script("convolution", "en"), trace.to_dict())
+    first_zh = next(c for c in zh if c.id == "first_window")
+    assert "偏置 -0.5" in first_zh.text and "偏置负零点五" in first_zh.speech
+    kernel_en = next(c for c in en if c.id == "kernel")
+    assert "all 1/9" in kernel_en.text and "all one ninth" in kernel_en.speech
+    for cue in zh + en:
+        assert not any(ch.isdigit() for ch in cue.speech), cue.speech
+
+
+def test_variants_follow_the_trace_value_with_other_as_fallback(tmp_path):
+    folder = write(tmp_path, "[[cues]]\nid = 'a'\nby = 'kernel_name'\n"
+                   "text.blur = 'soft {stride}'\ntext.other = 'sharp {stride}'\n")
+    script = load_script("demo", "zh", folder)
+    assert fill_script(script, {"kernel_name": "blur", "stride": 2})[1][0].text == "soft 2"
+    assert fill_script(script, {"kernel_name": "sobel", "stride": 2})[1][0].text == "sharp 2"
+    strict = write(tmp_path, "[[cues]]\nid = 'a'\nby = 'mode'\ntext.max = 'x'\n")
+    with pytest.raises(UserError, match="no text for mode = avg; give text.avg or text.other"):
+        fill_script(load_script("demo", "zh", strict), {"mode": "avg"})
+    with pytest.raises(UserError, match="by = 'nope' is not a key"):
+        fill_script(load_script("demo", "zh", write(tmp_path, "[[cues]]\nid = 'a'\n"
+                                                    "by = 'nope'\ntext.x = 'y'\n")), {})
 
 
 def write(tmp_path, text):

@@ -91,24 +91,31 @@ def test_edge_tts_speaks_chinese_with_word_timings(tmp_path):
     assert all(a.start <= b.start for a, b in zip(speech.words, speech.words[1:], strict=False))
 
 
-def test_auto_voice_falls_back_once_to_the_offline_voice(tmp_path, monkeypatch):
+def test_auto_voice_falls_back_once_for_the_whole_run(tmp_path, monkeypatch):
+    """Two scenes narrated in one run: edge-tts cannot connect, one warning, and every cue of
+    both scenes comes from the same offline voice (a course never mixes voices)."""
     from io import StringIO
 
     from rich.console import Console
 
-    from render.lessons import get_lesson
+    from render.narrate import narrate
     from render.narration import Cue
-    from render.pipeline import SceneRequest, _progress, synthesize
+    from render.pipeline import progress_bars
+    from render.prepare import PreparedScene
 
     monkeypatch.setenv("LECTURE_EDGE_PROXY", "http://127.0.0.1:9")  # edge-tts cannot connect
     monkeypatch.setenv("LECTURE_CACHE", str(tmp_path))
     monkeypatch.delenv("LECTURE_OFFLINE", raising=False)
     output = StringIO()
     console = Console(file=output, width=300)
-    cues = [Cue("a", "第一句。", "第一句。"), Cue("b", "第二句。", "第二句。")]
-    request = SceneRequest(get_lesson("convolution"), voice="auto", lang="zh")
-    with _progress(console) as progress:
-        speeches = synthesize(cues, request, console, progress)
-    assert [s.backend for s in speeches] == ["espeak", "espeak"]
+    scenes = [PreparedScene(None, {}, "zh", None, {}, (Cue("a", "第一句。", "第一句。"),)),
+              PreparedScene(None, {}, "zh", None, {}, (Cue("b", "第二句。", "第二句。"),
+                                                       Cue("c", "第三句。", "第三句。")))]
+    with progress_bars(console) as progress:
+        narrations = narrate(scenes, "auto", "zh", progress, console)
+    offline = offline_backend("zh")
+    assert [n.backend for n in narrations] == [offline.name] * 2
+    assert [len(n.speeches) for n in narrations] == [1, 2]
+    assert {s.voice for n in narrations for s in n.speeches} == {offline.default_voice("zh")}
     assert output.getvalue().count("warning:") == 1
-    assert "narrating with the offline voice espeak (cmn)" in output.getvalue()
+    assert f"narrating with the offline voice {offline.name}" in output.getvalue()

@@ -1,0 +1,68 @@
+"""Every registered scene, with its defaults and its EXAMPLES, really rendered and checked frame
+by frame (see harness.py); its last frame against stored control data; and its timing."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from manim import tempconfig
+
+from render.lessons import LESSONS
+from render.manim_run import Quality, manim_config
+from render.narration import fill_script, load_script
+from scenes import theme
+from tests.scenes.harness import cases, scene_lessons, watch_render
+
+CONTROL = Path(__file__).parent / "control"
+
+
+def case_id(case):
+    name, overrides = case
+    return name + ("-" + "-".join(f"{k}={v}" for k, v in overrides.items())[:40]
+                   if overrides else "-defaults")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("case", cases(), ids=case_id)
+def test_every_frame_keeps_the_band_free_and_shows_only_trace_numbers(tmp_path, case, lang):
+    name, overrides = case
+    if overrides and lang == "en":
+        pytest.skip("examples run in zh; the English labels are checked with the defaults")
+    lesson = LESSONS[name]
+    cues = lesson.scene_class().CUES
+    durations = {cue: 1.5 + 0.25 * (i % 5) for i, cue in enumerate(cues)}
+    scene, found = watch_render(lesson, overrides, lang, durations, media_dir=tmp_path)
+    assert [slot.id for slot in scene.timeline] == list(cues)
+    assert found.frames > 20
+    assert found.band_pixels == [] and found.outside == []
+    assert found.numbers == []
+    background = np.array(theme.BACKGROUND.to_int_rgb())
+    title_rows = found.first_frame[: found.first_frame.shape[0] // 8]
+    assert np.abs(title_rows - background).max() > 60, "the first frame is empty"
+    for slot in scene.timeline:  # each cue lasts at least as long as its narration
+        assert slot.end - slot.start >= durations[slot.id] - 1e-9
+    starts = [slot.start for slot in scene.timeline]
+    assert starts == sorted(starts) and starts[0] == 0
+
+
+@pytest.mark.parametrize("lesson", scene_lessons(), ids=lambda lesson: lesson.name)
+def test_last_frame_matches_control_data(tmp_path, request, lesson):
+    """Manim-style graphical test: the final frame at 192x108 against stored control data."""
+    trace = lesson.model.run({})
+    labels, _ = fill_script(load_script(lesson.script, "zh"), trace.to_dict())
+    with tempconfig(manim_config(Quality(192, 108, 5), tmp_path, write_to_movie=False,
+                                 skip_animations=True)):
+        scene = lesson.scene_class()(trace=trace, labels=labels)
+        scene.render()
+        frame = np.asarray(scene.renderer.get_frame())[..., :3]
+    control = CONTROL / f"{lesson.name}_last_frame.npz"
+    if request.config.getoption("--regenerate-frames") or not control.exists():
+        control.parent.mkdir(exist_ok=True)
+        np.savez_compressed(control, frame=frame)
+        if not request.config.getoption("--regenerate-frames"):
+            pytest.fail(f"no control data yet: wrote {control}; run again to compare")
+    expected = np.load(control)["frame"]
+    assert frame.shape == expected.shape
+    difference = np.abs(frame.astype(int) - expected.astype(int))
+    assert difference.mean() < 1.0, f"mean pixel difference {difference.mean():.2f}"
+    assert (difference.max(axis=2) > 40).mean() < 0.005
