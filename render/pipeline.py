@@ -73,6 +73,7 @@ def render_scene(request: SceneRequest, console: Console | None = None) -> Scene
     result = SceneResult(outputs, rendered.duration, rendered.seconds,
                          time.perf_counter() - began, narration.backend, narration.voice)
     console.print(f"[green]wrote[/] {outputs.video} ({result.duration:.1f} s, {result.backend} "
-                  f"{result.voice}), {outputs.srt.name}, {outputs.vtt.name} in "
+                  f"{result.voice}), {outputs.srt.name}, {outputs.vtt.name}, {outputs.cues.name} "
+                  f"in "
                   f"{result.total_seconds:.1f} s (render {result.render_seconds:.1f} s)")
     return result

@@ -3,6 +3,7 @@ AAC mux, SRT and WebVTT subtitles; then every output renamed into place together
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from render.narrate import Narration
 from render.prepare import PreparedScene
 from render.subtitles import Subtitle, cue_subtitles, to_srt, to_vtt
 
-EXTENSIONS = ("mp4", "srt", "vtt")
+EXTENSIONS = ("mp4", "srt", "vtt", "cues.json")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Outputs:
     video: Path
     srt: Path
     vtt: Path
+    cues: Path  # when each cue starts and ends, and its words: for chapters, slides, handouts
 
     @classmethod
     def named(cls, folder: Path, stem: str) -> Outputs:
@@ -49,7 +51,20 @@ def publish(scene: PreparedScene, narration: Narration, rendered: Rendered, work
     lines = subtitles(scene, narration, rendered)
     write_text_atomic(work / "subs.srt", to_srt(lines))
     write_text_atomic(work / "subs.vtt", to_vtt(lines))
-    # All three exist: move them into place (renames within one file system).
-    os.replace(muxed, outputs.video)
-    os.replace(work / "subs.srt", outputs.srt)
-    os.replace(work / "subs.vtt", outputs.vtt)
+    write_text_atomic(work / "cues.json", cue_sheet(scene, narration, rendered))
+    # All exist: move them into place (renames within one file system).
+    for built, target in ((muxed, outputs.video), (work / "subs.srt", outputs.srt),
+                          (work / "subs.vtt", outputs.vtt), (work / "cues.json", outputs.cues)):
+        os.replace(built, target)
+
+
+def cue_sheet(scene: PreparedScene, narration: Narration, rendered: Rendered) -> str:
+    """JSON: the lesson, its parameters, the voice, and each cue's id, times and words."""
+    cues = [{"id": cue.id, "start": round(slot.start, 3), "end": round(slot.end, 3),
+             "speech_seconds": round(speech.duration, 3), "text": cue.text}
+            for cue, speech, slot in zip(scene.cues, narration.speeches, rendered.timeline,
+                                         strict=True)]
+    return json.dumps({"lesson": scene.lesson.name, "lang": scene.lang,
+                       "parameters": scene.overrides, "backend": narration.backend,
+                       "voice": narration.voice, "duration": round(rendered.duration, 3),
+                       "cues": cues}, ensure_ascii=False, indent=1) + "\n"

@@ -31,7 +31,7 @@ from scenes import theme
 from scenes.layout import Region
 from scenes.narrated import NarratedScene
 from scenes.shown import Ref
-from scenes.widgets.grid import ValueGrid, titled
+from scenes.widgets.grid import ValueGrid, blank_grid, titled
 from scenes.widgets.heatmap import ColorLegend, diverging
 from scenes.widgets.panels import ProductsPanel, signed
 
@@ -191,20 +191,34 @@ class ConvolutionScene(NarratedScene):
         with self.cue("intro") as slot:
             self.play(LaggedStart(*[FadeIn(n) for n in grid.numbers], lag_ratio=0.02),
                       run_time=slot.share(0.35))
-            self.until(slot, 0.6)
-            # "the brighter the cell, the larger the value": point at the brightest pixel
-            row, col = np.unravel_index(np.argmax(t.padded), t.padded.shape)
-            self.play(Indicate(grid.texts[row][col], color=theme.ACCENT, scale_factor=1.8),
-                      run_time=slot.share(0.2, 1.0))
+            self.until(slot, 0.55)
+            # "the brighter the cell, the larger the value": the bright cells light up
+            bright = t.padded >= t.padded.max() * 0.75
+            self.play(LaggedStart(*[Indicate(c, color=theme.ACCENT, scale_factor=1.25)
+                                    for c in grid.cells_where(bright)], lag_ratio=0.1),
+                      run_time=slot.share(0.35, 1.0))
 
         with self.cue("kernel") as slot:
-            self.play(FadeIn(self.kernel_group, shift=DOWN * 0.2), run_time=slot.share(0.2))
-            self.until(slot, 0.3)
-            columns = [VGroup(*[self.kernel_grid.texts[i][j] for i in range(self.kh)])
-                       for j in range(self.kw)]
-            self.play(LaggedStart(*[Indicate(c, color=theme.ACCENT) for c in columns],
-                                  lag_ratio=0.5), run_time=slot.share(0.35, 1.0))
-            self.until(slot, 0.75)
+            self.play(FadeIn(self.kernel_group, shift=DOWN * 0.2), run_time=slot.share(0.15))
+            self.until(slot, 0.2)
+            # The weights, column by column, as the voice reads them.
+            kernel = self.kernel_grid
+            for j in range(self.kw):
+                column = np.zeros(t.kernel.shape, dtype=bool)
+                column[:, j] = True
+                self.play(Indicate(kernel.cells_where(column), color=theme.ACCENT,
+                                   scale_factor=1.15), run_time=slot.share(0.08, 0.5))
+            self.until(slot, 0.5)
+            # "it slides over the image": a faint window tries a few positions
+            first = t.windows[0]
+            ghost = self.input_grid.window(first.top, first.left, self.kh, self.kw,
+                                           theme.MUTED, 3)
+            self.play(Create(ghost), run_time=slot.share(0.04))
+            for w in t.windows[1:4]:
+                self.play(ghost.animate.move_to(self.input_grid.block_center(
+                    w.top, w.left, self.kh, self.kw)), run_time=slot.share(0.05))
+            self.play(FadeOut(ghost), run_time=slot.share(0.03))
+            self.until(slot, 0.78)
             self.play(FadeIn(self.output_caption, self.output_grid.squares),
                       run_time=slot.share(0.15))
 
@@ -275,15 +289,22 @@ class ConvolutionScene(NarratedScene):
                                                        middle - out.get_center()[1], 0]),
                       run_time=slot.share(0.15))
             self.play(FadeIn(legend), run_time=slot.share(0.1))
-            self.until(slot, 0.3)
             marks = VGroup()
-            for where, color, until in ((t.output_argmax, theme.POSITIVE, 0.55),
-                                        (t.output_argmin, theme.NEGATIVE, 0.85)):
+            for where, color, at in ((t.output_argmax, theme.POSITIVE, 0.28),
+                                     (t.output_argmin, theme.NEGATIVE, 0.55)):
+                self.until(slot, at)
                 pair = self.framed(*where, out, color)
-                self.play(Create(pair), run_time=slot.share(0.1))
+                self.play(Create(pair), run_time=slot.share(0.06))
+                # "bright on the left, dark on the right": the window's cells, column by column
+                row, col = where
+                for j in range(self.kw):
+                    column = np.zeros(self.input_grid.values.shape, dtype=bool)
+                    column[row * t.stride:row * t.stride + self.kh, col * t.stride + j] = True
+                    self.play(Indicate(self.input_grid.cells_where(column), color=color,
+                                       scale_factor=1.15), run_time=slot.share(0.05, 0.5))
                 marks.add(pair)
-                self.until(slot, until)
-            self.play(Indicate(legend.bar), run_time=slot.share(0.1))
+            self.until(slot, 0.85)
+            self.play(Indicate(out.squares, scale_factor=1.04), run_time=slot.share(0.1, 1.0))
 
         kernel2, map2 = self.second_kernel_widgets(x_map + out.width / 2 + GAPS[1], middle)
         with self.cue("second_kernel") as slot:
@@ -326,15 +347,17 @@ class ConvolutionScene(NarratedScene):
                 self.play(frame.animate.move_to(grid.block_center(top, left, self.kh, self.kw)),
                           run_time=slot.share(0.06, 0.4))
                 self.wait(0.2)
-            self.until(slot, 0.55)
+            self.until(slot, 0.35)
+            result = self.result_shape("stride_output", t.demo_stride_out_height,
+                                       t.demo_stride_out_width, caption)
+            self.play(FadeIn(result), run_time=slot.share(0.1))
+            self.until(slot, 0.5)
             dropped = self.dropped_cells(grid)
             if len(dropped):
                 self.play(FadeIn(dropped), run_time=slot.share(0.1))
             self.until(slot, 0.7)
             size = self.size_formula("demo_stride", "padding", "demo_stride_out_height")
-            result = self.label("stride_output", color=theme.SECOND)
-            result.next_to(caption, DOWN, buff=0.3, aligned_edge=LEFT)
-            self.play(Write(size), FadeIn(result), run_time=slot.share(0.15))
+            self.play(Write(size), run_time=slot.share(0.15))
 
         padded = self.padded_grid("demo_padded", t.demo_padding)
         padded.shift(grid.cells[t.padding][t.padding].get_center()
@@ -356,13 +379,24 @@ class ConvolutionScene(NarratedScene):
             for left in range(1, min(3, t.demo_padding_out_width)):
                 self.play(frame.animate.move_to(padded.block_center(0, left, self.kh, self.kw)),
                           run_time=slot.share(0.06, 0.4))
-            self.until(slot, 0.65)
+            self.until(slot, 0.55)
+            result = self.result_shape("padding_output", t.demo_padding_out_height,
+                                       t.demo_padding_out_width, caption)
+            self.play(FadeIn(result), run_time=slot.share(0.1))
+            self.until(slot, 0.7)
             size2 = self.size_formula(None, "demo_padding", "demo_padding_out_height")
-            result = self.label("padding_output", color=theme.SECOND)
-            result.next_to(caption, DOWN, buff=0.3, aligned_edge=LEFT)
-            self.play(ReplacementTransform(size, size2), FadeIn(result),
-                      run_time=slot.share(0.15))
+            self.play(ReplacementTransform(size, size2), run_time=slot.share(0.15))
         self.leftovers = VGroup(padded, caption, frame, result, size2)
+
+    def result_shape(self, key: str, rows: int, cols: int, caption) -> VGroup:
+        """The output's shape as empty cells under its caption (a label), below `caption`."""
+        label = self.label(key, color=theme.SECOND)
+        area = self.regions.body
+        cell = min(self.cell, 2.8 / max(rows, cols))
+        group = VGroup(label, blank_grid(rows, cols, cell, theme.SECOND)).arrange(DOWN,
+                                                                                 buff=0.2)
+        group.next_to(caption, DOWN, buff=0.35, aligned_edge=LEFT)
+        return area.clamp(group)
 
     def dropped_cells(self, grid: ValueGrid) -> VGroup:
         """The padded input's trailing rows and columns that no stride-`demo_stride` window

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from manim import (
     RIGHT,
+    AnimationGroup,
     Create,
     FadeIn,
     FadeOut,
@@ -92,6 +93,11 @@ class PoolingScene(NarratedScene):
         row, col = window.argmax
         return self.input_grid.texts[row + p][col + p]
 
+    def winner_cell(self, window: pool.PoolWindow) -> VGroup:
+        p = self.trace.padding
+        row, col = window.argmax
+        return VGroup(self.input_grid.cells[row + p][col + p], self.winner(window))
+
     def avg_line(self, index: int, windows: str) -> object:
         """(a + b + ...) / (size×size) = mean, for window `index` of `windows`."""
         t = self.trace
@@ -119,12 +125,16 @@ class PoolingScene(NarratedScene):
         with self.cue("intro") as slot:
             self.play(LaggedStart(*[FadeIn(n) for n in grid.numbers], lag_ratio=0.02),
                       run_time=slot.share(0.3))
-            self.until(slot, 0.55)
+            self.until(slot, 0.4)
+            # "a window ... squeezes each window into one number": every window, then the first
+            tiles = VGroup(*[self.window_frame(w, theme.MUTED) for w in t.windows])
+            self.play(LaggedStart(*[Create(f) for f in tiles], lag_ratio=0.1),
+                      run_time=slot.share(0.2))
             frame = self.window_frame(t.windows[0])
-            self.play(Create(frame), FadeIn(self.output_caption, self.output_grid.squares),
+            self.until(slot, 0.7)
+            self.play(FadeOut(tiles), Create(frame),
+                      FadeIn(self.output_caption, self.output_grid.squares),
                       run_time=slot.share(0.15))
-            self.until(slot, 0.8)
-            self.play(Indicate(frame), run_time=slot.share(0.1, 0.8))
 
         with self.cue("first_window") as slot:
             self.until(slot, 0.2)
@@ -140,9 +150,18 @@ class PoolingScene(NarratedScene):
         with self.cue("size") as slot:
             self.play(FadeOut(frame), run_time=slot.share(0.05))
             formula = self.size_formula()
-            self.play(Write(formula), run_time=slot.share(0.35))
+            self.play(Write(formula), run_time=slot.share(0.3))
+            self.until(slot, 0.45)
+            # "it shrinks the map": the input, then its smaller output
+            self.play(Indicate(grid.squares, scale_factor=1.04), run_time=slot.share(0.1, 1.0))
+            self.play(Indicate(self.output_grid.squares, scale_factor=1.08),
+                      run_time=slot.share(0.1, 1.0))
             self.until(slot, 0.7)
-            self.play(Indicate(formula), run_time=slot.share(0.15, 1.0))
+            # each output came from one window: its winner (max) or all of it (avg)
+            picked = VGroup(*[self.winner_cell(w) if t.mode == "max" else self.window_frame(w)
+                              for w in t.windows])
+            self.play(LaggedStart(*[Indicate(m, color=theme.ACCENT) for m in picked],
+                                  lag_ratio=0.15), run_time=slot.share(0.25, 1.0))
 
         other, other_caption = self.output_widgets(t.other_mode, "other_output")
         main = VGroup(self.output_caption, self.output_grid)
@@ -168,10 +187,19 @@ class PoolingScene(NarratedScene):
         if frame is not None:
             self.play(Create(frame), run_time=slot.share(0.08))
         if mode == "max":
+            # The winner stands out, the others fade: they are dropped.
+            p, size = self.trace.padding, self.trace.size
+            row, col = window.argmax
+            others = VGroup(*[VGroup(self.input_grid.cells[i][j], self.input_grid.texts[i][j])
+                              for i in range(window.top + p, window.top + p + size)
+                              for j in range(window.left + p, window.left + p + size)
+                              if (i, j) != (row + p, col + p)])
             self.play(Indicate(self.winner(window), color=theme.ACCENT, scale_factor=1.6),
-                      run_time=slot.share(0.25, 1.0))
+                      others.animate.set_opacity(0.25), run_time=slot.share(0.25, 1.0))
             self.until(slot, 0.45)
             self.move_result(index, mode, windows, out, slot.share(0.2))
+            self.until(slot, 0.75)
+            self.play(others.animate.set_opacity(1), run_time=slot.share(0.1))
         else:
             line = self.avg_line(index, windows)
             patch = self.input_grid.block(window.top + self.trace.padding,
@@ -232,27 +260,33 @@ class PoolingScene(NarratedScene):
                 self.play(FadeOut(*previous), run_time=slot.share(0.08))
                 if cue_id == "backward":
                     self.play(FadeIn(up_group), run_time=slot.share(0.1))
+                # The cells start blank and take their color as the gradient arrives.
+                colors = [square.get_fill_color() for square in grid.squares]
+                grid.squares.set_fill(theme.CELL_FILL)
                 self.play(FadeIn(group[0], grid.squares), run_time=slot.share(0.08))
                 self.until(slot, 0.3)
                 sends = []
                 for window in getattr(t, windows):
                     source = upstream.texts[window.row][window.col]
                     if mode == "max":
-                        row, col = window.argmax
-                        sends.append(TransformFromCopy(source, grid.texts[row][col]))
+                        targets = [window.argmax]
                     else:
-                        top, left = max(window.top, 0), max(window.left, 0)
-                        bottom = min(window.top + t.size, t.in_height)
-                        right = min(window.left + t.size, t.in_width)
-                        cells = VGroup(*[grid.texts[i][j] for i in range(top, bottom)
-                                         for j in range(left, right)])
-                        sends.append(TransformFromCopy(source, cells))
+                        targets = [(i, j) for i in range(max(window.top, 0),
+                                                          min(window.top + t.size, t.in_height))
+                                   for j in range(max(window.left, 0),
+                                                  min(window.left + t.size, t.in_width))]
+                    sends.append(AnimationGroup(
+                        TransformFromCopy(source, VGroup(*[grid.texts[i][j] for i, j in targets])),
+                        *[grid.cells[i][j].animate.set_fill(colors[i * t.in_width + j])
+                          for i, j in targets]))
                 self.play(LaggedStart(*sends, lag_ratio=0.3), run_time=slot.share(0.35))
                 self.play(FadeIn(grid.numbers), run_time=slot.share(0.1))
 
         with self.cue("summary") as slot:
             self.play(FadeOut(grads[t.other_mode][1], up_group), run_time=slot.share(0.08))
             self.play(FadeIn(outputs), run_time=slot.share(0.15))
-            self.until(slot, 0.45)
-            self.play(Indicate(self.output_grid), run_time=slot.share(0.2, 1.0))
+            self.until(slot, 0.4)
+            self.play(Indicate(outputs[0]), run_time=slot.share(0.15, 1.0))
+            self.until(slot, 0.65)
+            self.play(Indicate(outputs[1]), run_time=slot.share(0.15, 1.0))
 

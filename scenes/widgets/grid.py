@@ -68,6 +68,12 @@ class ValueGrid(VGroup):
         last = self.cells[top + height - 1][left + width - 1].get_center()
         return (first + last) / 2
 
+    def cells_where(self, mask: np.ndarray) -> VGroup:
+        """The squares and numbers of the cells where `mask` is true (to highlight them)."""
+        rows, cols = np.nonzero(mask)
+        return VGroup(*[VGroup(self.cells[i][j], self.texts[i][j])
+                        for i, j in zip(rows, cols, strict=True)])
+
     def block(self, top: int, left: int, height: int, width: int) -> VGroup:
         """The number Texts of a block of cells, row by row."""
         return VGroup(*[self.texts[top + i][left + j] for i in range(height)
@@ -79,6 +85,14 @@ class ValueGrid(VGroup):
         frame = Rectangle(width=width * self.cell_size, height=height * self.cell_size,
                           stroke_color=color, stroke_width=stroke)
         return frame.move_to(self.block_center(top, left, height, width))
+
+
+def blank_grid(rows: int, cols: int, cell: float,
+               color: theme.ManimColor = theme.MUTED) -> VGroup:
+    """Empty cells: the shape of a result before (or without) its values."""
+    grid = VGroup(*[Square(cell, stroke_color=color, stroke_width=1.5, fill_color=theme.CELL_FILL,
+                           fill_opacity=1) for _ in range(rows * cols)])
+    return grid.arrange_in_grid(rows=rows, cols=cols, buff=0)
 
 
 def titled(widget: VGroup, caption: Text, above: bool = True, buff: float = 0.2) -> VGroup:
