@@ -523,15 +523,25 @@ class ConvolutionScene(NarratedScene):
             self.until(slot, 0.6)
             self.play(FadeIn(dense_line, shift=UP * 0.2), run_time=slot.share(0.1))
             self.play(FadeOut(frame, tie), run_time=slot.share(0.05))
+            self.until(slot, 0.8)
+            # "these weights are learned": the kernel, the only thing training changes here
+            self.play(Indicate(VGroup(kernel.squares, kernel.numbers), color=theme.ACCENT,
+                               scale_factor=1.1), run_time=slot.share(0.12, 1.0))
         lines.add(kernel)
 
         with self.cue("formula") as slot:
             formula = theme.formula(r"y_{i,j} = b + \sum_{m}\sum_{n} x_{i s + m,\ j s + n}\,"
                                     r"k_{m,n}", size=32)
             self.regions.footer.fit(formula)
-            self.play(Write(formula), run_time=slot.share(0.4))
-            self.until(slot, 0.6)
-            self.play(Indicate(formula), run_time=slot.share(0.2, 1.0))
+            self.play(Write(formula), run_time=slot.share(0.35))
+            self.until(slot, 0.4)
+            # "the pixels in the window times the kernel weights"
+            first = t.windows[0]
+            frame = grid.window(first.top, first.left, self.kh, self.kw)
+            self.play(Create(frame), Indicate(VGroup(kernel.squares, kernel.numbers),
+                                              scale_factor=1.1), run_time=slot.share(0.15, 1.0))
+            self.until(slot, 0.65)
+            self.play(FadeOut(frame), Indicate(formula), run_time=slot.share(0.2, 1.0))
 
         out = ValueGrid(t.output, "output", cell=self.output_grid.cell_size,
                         fill=diverging(self.out_scale))

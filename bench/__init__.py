@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures for the README, run by hand (never part of the test suite)."""
