@@ -16,7 +16,7 @@ from scenes.errors import SceneContractError
 
 DEFAULT_OUT = Path("build")
 QUALITIES = ("preview", "low", "medium", "high")
-VOICES = ("auto", "edge", "piper", "espeak")
+VOICES = ("auto", "edge", "kokoro", "piper", "espeak")
 LANGS = ("zh", "en")
 
 
@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="preview: tiny, for tests; low: 480p15; medium: 720p30; "
                        "high: 1080p60 (low)")
     scene.add_argument("--voice", choices=VOICES, default="auto",
-                       help="speech: auto tries edge-tts, then an offline voice (auto)")
+                       help="speech: auto tries edge-tts, then the offline voice (kokoro for zh, "
+                       "piper for en) (auto)")
     scene.add_argument("--out", type=Path, default=DEFAULT_OUT,
                        help=f"output folder ({DEFAULT_OUT}/)")
     return parser

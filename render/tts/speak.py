@@ -11,11 +11,12 @@ from render.errors import UserError
 from render.tts.base import Backend, Speech, SpeechError, Word, wav_duration
 from render.tts.edge import EdgeBackend
 from render.tts.espeak import EspeakBackend
+from render.tts.kokoro import KokoroBackend
 from render.tts.piper import PiperBackend
 
-BACKENDS: dict[str, type[Backend]] = {"edge": EdgeBackend, "piper": PiperBackend,
-                                      "espeak": EspeakBackend}
-OFFLINE_CHOICE = {"en": "piper", "zh": "espeak"}  # the best offline voice per language
+BACKENDS: dict[str, type[Backend]] = {"edge": EdgeBackend, "kokoro": KokoroBackend,
+                                      "piper": PiperBackend, "espeak": EspeakBackend}
+OFFLINE_CHOICE = {"en": "piper", "zh": "kokoro"}  # the best offline voice per language
 
 
 def backend_for(choice: str, lang: str) -> Backend:

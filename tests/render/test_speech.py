@@ -61,9 +61,9 @@ def test_cache_key_covers_text_backend_voice_rate_and_version(tmp_path, monkeypa
 
 
 def test_voice_choices_per_language():
-    assert offline_backend("zh").name == "espeak" and offline_backend("en").name == "piper"
+    assert offline_backend("zh").name == "kokoro" and offline_backend("en").name == "piper"
     with pytest.raises(UserError, match="--voice piper has no zh voice; for zh use: auto, "
-                                        "edge, espeak"):
+                                        "edge, kokoro, espeak"):
         backend_for("piper", "zh")
 
 
