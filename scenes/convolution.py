@@ -366,7 +366,7 @@ class ConvolutionScene(NarratedScene):
         with self.cue("padding") as slot:
             self.play(FadeOut(caption, frame, dropped, result), run_time=slot.share(0.08))
             # The real cells sit exactly on the old grid's: swap them, then grow the ring.
-            self.remove(grid)
+            self.remove(*grid.get_family())  # its squares and numbers went in one by one
             self.add(padded)
             caption = self.label("padding", color=theme.SECOND)
             caption.next_to(padded, RIGHT, buff=0.5).align_to(padded, UP)

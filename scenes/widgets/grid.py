@@ -44,7 +44,7 @@ class ValueGrid(VGroup):
                                     theme.MUTED if is_muted else theme.INK)
                 if label.width > cell * 0.88:
                     label.scale_to_fit_width(cell * 0.88)
-                label.move_to(square)
+                label.move_to(square).set_z_index(1)  # numbers above any square or tint
                 cell_row.append(square)
                 text_row.append(label)
             self.cells.append(cell_row)
@@ -83,7 +83,7 @@ class ValueGrid(VGroup):
                color: theme.ManimColor = theme.ACCENT, stroke: float = 5) -> Rectangle:
         """A frame around a block of cells, to slide with `.animate.move_to(block_center(...))`."""
         frame = Rectangle(width=width * self.cell_size, height=height * self.cell_size,
-                          stroke_color=color, stroke_width=stroke)
+                          stroke_color=color, stroke_width=stroke).set_z_index(2)
         return frame.move_to(self.block_center(top, left, height, width))
 
 

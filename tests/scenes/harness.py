@@ -145,4 +145,8 @@ def watch_render(lesson: Lesson, overrides: dict, lang: str = "zh",
 
         scene.renderer.add_frame = inspect
         scene.render()
+        # The state after the last animation finished (manim emits no frame for it when the
+        # cue has no time left to wait out).
+        scene.renderer.update_frame(scene)
+        found.last_frame = np.asarray(scene.renderer.get_frame())[..., :3].astype(int)
     return scene, found
