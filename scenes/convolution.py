@@ -17,6 +17,7 @@ from manim import (
     Indicate,
     LaggedStart,
     Line,
+    MathTex,
     ReplacementTransform,
     TransformFromCopy,
     VGroup,
@@ -30,7 +31,7 @@ from engine.params import ParamError
 from scenes import theme
 from scenes.layout import Region
 from scenes.narrated import NarratedScene
-from scenes.shown import Ref
+from scenes.widgets import formulas
 from scenes.widgets.grid import ValueGrid, blank_grid, titled
 from scenes.widgets.heatmap import ColorLegend, diverging
 from scenes.widgets.panels import ProductsPanel, signed
@@ -153,16 +154,11 @@ class ConvolutionScene(NarratedScene):
         self.panel_region.fit(titled(panel, panel.caption), y=1.0)
         return panel
 
-    def size_formula(self, stride: str | None, padding: str, out: str) -> object:
-        """H_out = floor((H + 2p - k) / s) + 1 with one run's numbers (stride None: 1)."""
-        h, p, k = self.ref("in_height"), self.ref(padding), self.ref("kernel_height")
-        s = self.ref(stride) if stride else None
-        o = self.ref(out)
-        tex = (r"H_{out} = \left\lfloor \frac{H + 2p - k}{s} \right\rfloor + 1 = "
-               rf"\left\lfloor \frac{{{h.text} + 2\cdot{p.text} - {k.text}}}"
-               rf"{{{s.text if s else 1}}} \right\rfloor + 1 = {o.text}")
-        refs: list[Ref] = [h, p, k, *([s] if s else []), o]
-        formula = theme.formula(tex, size=30, refs=refs)
+    def size_formula(self, stride: str | None, padding: str, out: str) -> MathTex:
+        """The output size with one run's numbers, in the footer (stride None: 1)."""
+        formula = formulas.output_size(self.ref("in_height"), self.ref(padding),
+                                       self.ref("kernel_height"),
+                                       self.ref(stride) if stride else None, self.ref(out))
         return self.regions.footer.fit(formula)
 
     def framed(self, row: int, col: int, out: ValueGrid, color: theme.ManimColor) -> VGroup:

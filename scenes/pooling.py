@@ -12,6 +12,7 @@ from manim import (
     FadeOut,
     Indicate,
     LaggedStart,
+    MathTex,
     TransformFromCopy,
     VGroup,
     Write,
@@ -21,6 +22,7 @@ from engine import pool
 from engine.params import ParamError
 from scenes import theme
 from scenes.narrated import CueSlot, NarratedScene
+from scenes.widgets import formulas
 from scenes.widgets.grid import ValueGrid, titled
 from scenes.widgets.heatmap import diverging
 
@@ -227,13 +229,9 @@ class PoolingScene(NarratedScene):
                   out.cells[window.row][window.col].animate.set_fill(
                       theme.heat(window.value, self.scale)), run_time=seconds)
 
-    def size_formula(self):
-        h, p, k, s, o = (self.ref(k) for k in ("in_height", "padding", "size", "stride",
-                                                "out_height"))
-        tex = (r"H_{out} = \left\lfloor \frac{H + 2p - k}{s} \right\rfloor + 1 = "
-               rf"\left\lfloor \frac{{{h.text} + 2\cdot{p.text} - {k.text}}}{{{s.text}}}"
-               rf" \right\rfloor + 1 = {o.text}")
-        return self.regions.footer.fit(theme.formula(tex, size=30, refs=[h, p, k, s, o]))
+    def size_formula(self) -> MathTex:
+        refs = [self.ref(k) for k in ("in_height", "padding", "size", "stride", "out_height")]
+        return self.regions.footer.fit(formulas.output_size(*refs))
 
     def backward(self, outputs: VGroup) -> None:
         t = self.trace
