@@ -300,7 +300,7 @@ class ConvolutionScene(NarratedScene):
                                        scale_factor=1.15), run_time=slot.share(0.05, 0.5))
                 marks.add(pair)
             self.until(slot, 0.85)
-            self.play(Indicate(out.squares, scale_factor=1.04), run_time=slot.share(0.1, 1.0))
+            self.play(theme.pulse(out), run_time=slot.share(0.1, 1.0))
 
         kernel2, map2 = self.second_kernel_widgets(x_map + out.width / 2 + GAPS[1], middle)
         with self.cue("second_kernel") as slot:
@@ -365,7 +365,7 @@ class ConvolutionScene(NarratedScene):
             self.remove(*grid.get_family())  # its squares and numbers went in one by one
             self.add(padded)
             caption = self.label("padding", color=theme.SECOND)
-            caption.next_to(padded, RIGHT, buff=0.5).align_to(padded, UP)
+            caption.next_to(VGroup(padded, ring), RIGHT, buff=0.5).align_to(ring, UP)
             self.play(FadeIn(ring, scale=1.15), FadeOut(self.input_caption), FadeIn(caption),
                       run_time=slot.share(0.2))
             padded.add(ring)
@@ -449,7 +449,7 @@ class ConvolutionScene(NarratedScene):
             for c in range(2):
                 self.play(Create(arrows[c]), FadeIn(maps[c]), run_time=slot.share(0.12))
             self.until(slot, 0.65)
-            self.play(Indicate(VGroup(*maps), scale_factor=1.05), run_time=slot.share(0.15))
+            self.play(theme.pulse(VGroup(*maps)), run_time=slot.share(0.15))
 
         window = t.channels_window
         slices = [ValueGrid(t.channels_kernel[0][c], f"channels_kernel[0][{c}]", cell=kcell,
@@ -521,7 +521,7 @@ class ConvolutionScene(NarratedScene):
             self.play(FadeOut(frame, tie), run_time=slot.share(0.05))
             self.until(slot, 0.8)
             # "these weights are learned": the kernel, the only thing training changes here
-            self.play(Indicate(VGroup(kernel.squares, kernel.numbers), color=theme.ACCENT,
+            self.play(Indicate(kernel.squares, color=theme.ACCENT,
                                scale_factor=1.1), run_time=slot.share(0.12, 1.0))
         lines.add(kernel)
 
@@ -534,7 +534,7 @@ class ConvolutionScene(NarratedScene):
             # "the pixels in the window times the kernel weights"
             first = t.windows[0]
             frame = grid.window(first.top, first.left, self.kh, self.kw)
-            self.play(Create(frame), Indicate(VGroup(kernel.squares, kernel.numbers),
+            self.play(Create(frame), Indicate(kernel.squares, color=theme.ACCENT,
                                               scale_factor=1.1), run_time=slot.share(0.15, 1.0))
             self.until(slot, 0.65)
             self.play(FadeOut(frame), Indicate(formula), run_time=slot.share(0.2, 1.0))

@@ -95,10 +95,10 @@ class PoolingScene(NarratedScene):
         row, col = window.argmax
         return self.input_grid.texts[row + p][col + p]
 
-    def winner_cell(self, window: pool.PoolWindow) -> VGroup:
+    def winner_cell(self, window: pool.PoolWindow):
         p = self.trace.padding
         row, col = window.argmax
-        return VGroup(self.input_grid.cells[row + p][col + p], self.winner(window))
+        return self.input_grid.cells[row + p][col + p]
 
     def avg_line(self, index: int, windows: str) -> object:
         """(a + b + ...) / (size×size) = mean, for window `index` of `windows`."""
@@ -155,8 +155,8 @@ class PoolingScene(NarratedScene):
             self.play(Write(formula), run_time=slot.share(0.3))
             self.until(slot, 0.45)
             # "it shrinks the map": the input, then its smaller output
-            self.play(Indicate(grid.squares, scale_factor=1.04), run_time=slot.share(0.1, 1.0))
-            self.play(Indicate(self.output_grid.squares, scale_factor=1.08),
+            self.play(theme.pulse(grid), run_time=slot.share(0.1, 1.0))
+            self.play(theme.pulse(self.output_grid, 1.1),
                       run_time=slot.share(0.1, 1.0))
             self.until(slot, 0.7)
             # each output came from one window: its winner (max) or all of it (avg)
@@ -284,7 +284,7 @@ class PoolingScene(NarratedScene):
             self.play(FadeOut(grads[t.other_mode][1], up_group), run_time=slot.share(0.08))
             self.play(FadeIn(outputs), run_time=slot.share(0.15))
             self.until(slot, 0.4)
-            self.play(Indicate(outputs[0]), run_time=slot.share(0.15, 1.0))
+            self.play(theme.pulse(outputs[0]), run_time=slot.share(0.15, 1.0))
             self.until(slot, 0.65)
-            self.play(Indicate(outputs[1]), run_time=slot.share(0.15, 1.0))
+            self.play(theme.pulse(outputs[1]), run_time=slot.share(0.15, 1.0))
 

@@ -1,15 +1,16 @@
 """One look for every lesson: palette, font, sizes readable at 480p, and the LaTeX template.
 
 Texts are made here so that each one says where its content came from: `bound` for numbers from
-the trace (a list of Refs), `label` for a caption from the narration script, `constant` for text
-that holds no lesson number. Tests read these tags back.
+the trace (a list of Refs), `label` for a caption from the narration script, `tick` for a
+position on an axis, `constant` for text that holds no lesson number. Tests read these tags.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from manim import ManimColor, MathTex, Rectangle, Text, TexTemplate, interpolate_color
+from manim import ManimColor, MathTex, Mobject, Rectangle, Text, TexTemplate, interpolate_color
+from manim.utils.rate_functions import there_and_back
 
 from scenes.shown import Ref
 
@@ -41,6 +42,13 @@ def text(content: str, size: float = BODY_SIZE, color: ManimColor = INK, **kwarg
     """Text without lesson numbers (a caption typed in code must not hold any)."""
     mob = Text(content, font=FONT, font_size=size, color=color, **kwargs)
     mob.constant = True
+    return mob
+
+
+def tick(content: str, size: float = CELL_TEXT_SIZE, color: ManimColor = MUTED) -> Text:
+    """An axis tick label: a position on a scale the scene chose, not a lesson number."""
+    mob = Text(content, font=FONT, font_size=size, color=color)
+    mob.tick = True
     return mob
 
 
@@ -88,3 +96,8 @@ def cell_box(width: float, height: float, color: ManimColor) -> Rectangle:
     """A filled box without border, behind a value."""
     return Rectangle(width=width, height=height, stroke_width=0, fill_color=color,
                      fill_opacity=1)
+
+
+def pulse(mobject: Mobject, scale: float = 1.06):
+    """Grow and shrink back, colors untouched (Indicate would paint a grid one solid color)."""
+    return mobject.animate(rate_func=there_and_back).scale(scale)

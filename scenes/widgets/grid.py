@@ -69,10 +69,10 @@ class ValueGrid(VGroup):
         return (first + last) / 2
 
     def cells_where(self, mask: np.ndarray) -> VGroup:
-        """The squares and numbers of the cells where `mask` is true (to highlight them)."""
+        """The squares of the cells where `mask` is true, to highlight: an Indicate colors them
+        while their numbers stay readable on top."""
         rows, cols = np.nonzero(mask)
-        return VGroup(*[VGroup(self.cells[i][j], self.texts[i][j])
-                        for i, j in zip(rows, cols, strict=True)])
+        return VGroup(*[self.cells[i][j] for i, j in zip(rows, cols, strict=True)])
 
     def block(self, top: int, left: int, height: int, width: int) -> VGroup:
         """The number Texts of a block of cells, row by row."""
