@@ -49,10 +49,10 @@ class ConvolutionScene(NarratedScene):
     CUES = ("intro", "kernel", "first_window", "second_window", "slide", "feature_map",
             "second_kernel", "stride", "padding", "out_channels", "in_channels", "shared",
             "formula", "summary")
-    LABELS = ("title", "input", "kernel", "output", "products", "positive", "negative",
-              "compare_kernel", "compare_output", "stride", "dropped", "stride_output",
-              "padding", "padding_output", "channel_out", "next_layer", "shared_conv",
-              "shared_dense")
+    LABELS = ("title", "input", "input_padded", "kernel", "output", "products", "positive",
+              "negative", "compare_kernel", "compare_output", "stride", "dropped",
+              "stride_output", "padding", "padding_output", "channel_out", "next_layer",
+              "shared_conv", "shared_dense")
     EXAMPLES = (
         {"stride": 2, "padding": 1, "bias": -0.5},
         {"kernel": "blur", "input": "digit-3"},
@@ -106,7 +106,7 @@ class ConvolutionScene(NarratedScene):
         low, high = float(t.input.min()), float(t.input.max())
         self.shade = lambda v: theme.intensity(v, low, high)
         self.input_grid = self.padded_grid("padded", t.padding)
-        self.input_caption = self.label("input")
+        self.input_caption = self.label("input_padded" if t.padding else "input")
         group = titled(self.input_grid, self.input_caption)
         left.fit(group)
         # Room above for the rings of padding the padding cue adds.
@@ -492,7 +492,7 @@ class ConvolutionScene(NarratedScene):
     def shared_and_summary(self) -> None:
         t, body = self.trace, self.regions.body
         grid = self.padded_grid("padded", t.padding)
-        group = titled(grid, self.label("input"))
+        group = titled(grid, self.label("input_padded" if t.padding else "input"))
         left, right = body.columns(1.0, 1.0, gap=0.5)
         left.fit(group)
         conv_line = self.label("shared_conv", theme.BODY_SIZE, theme.ACCENT)

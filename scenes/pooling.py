@@ -34,8 +34,8 @@ class PoolingScene(NarratedScene):
     MODEL = pool.LESSON
     CUES = ("intro", "first_window", "slide", "size", "other_mode", "backward",
             "other_backward", "summary")
-    LABELS = ("title", "input", "max_output", "avg_output", "arithmetic", "grad_output",
-              "max_grad_input", "avg_grad_input")
+    LABELS = ("title", "input", "input_padded", "max_output", "avg_output", "arithmetic",
+              "grad_output", "max_grad_input", "avg_grad_input")
     EXAMPLES = (
         {"mode": "avg"},
         {"input": "digit-5", "size": 3, "stride": 2, "padding": 1},
@@ -67,7 +67,7 @@ class PoolingScene(NarratedScene):
         self.title = self.label("title", theme.TITLE_SIZE, theme.INK)
         self.regions.title.fit(self.title)
         self.input_grid = self.padded_grid("padded", t.padded)
-        self.input_caption = self.label("input")
+        self.input_caption = self.label("input_padded" if t.padding else "input")
         self.left.fit(titled(self.input_grid, self.input_caption))
         self.output_grid, self.output_caption = self.output_widgets(t.mode, "output")
 
