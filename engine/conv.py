@@ -26,6 +26,9 @@ KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
 }
 
 
+MAX_TRACE_PRODUCTS = 250_000  # about 10 MB of JSON; seconds to compute and print
+
+
 def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """floor((n + 2p - k) / s) + 1, the framework formula."""
     return (size + 2 * padding - kernel) // stride + 1
@@ -223,6 +226,12 @@ def convolve(input: np.ndarray, kernel: np.ndarray, bias: float | np.ndarray = 1
             raise ParamError("kernel", f"{axis} {k} is larger than the padded input {axis} "
                              f"{size} + 2*{padding} = {size + 2 * padding}; use a smaller kernel "
                              "or more padding")
+    written = output_size(height, kh, stride, padding) * output_size(width, kw, stride, padding) \
+        * w4.size
+    if written > MAX_TRACE_PRODUCTS:
+        raise ParamError("input", f"this run writes {written} products into the trace (every "
+                         f"window's patch and products); at most {MAX_TRACE_PRODUCTS} are "
+                         "allowed: use a smaller input, kernel or padding, or a larger stride")
     out = conv2d(x3, w4, b, stride, padding)
     grad_x, grad_w, grad_b = conv2d_backward(x3, w4, np.ones_like(out), stride, padding)
     xp = pad(x3, (padding, padding))

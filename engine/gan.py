@@ -322,6 +322,11 @@ def learning_rates(setting: str, lr: float) -> tuple[float, float]:
     raise ParamError("setting", f"must be one of {', '.join(SETTINGS)}, got {setting!r}")
 
 
+# Training cost grows with steps x batch x hidden^2 (the hidden-to-hidden products): the defaults
+# are 1.3e8; the cap keeps every allowed run within seconds.
+MAX_WORK = 2e9
+
+
 def snapshot_steps(steps: int, every: int) -> list[int]:
     """0, every, 2 every, ... and the last step."""
     marks = list(range(0, steps + 1, every))
@@ -339,6 +344,12 @@ def train_gan(data: str, setting: str, steps: int, seed: int, lr: float, snapsho
             "snapshot_every", f"{snapshot_every} with {steps} steps gives {count} snapshots, at "
             f"most {MAX_SNAPSHOTS + 1} are allowed; use snapshot_every >= "
             f"{math.ceil(steps / MAX_SNAPSHOTS)}")
+    work = steps * batch_size * hidden * hidden
+    if work > MAX_WORK:
+        raise ParamError(
+            "steps", f"steps x batch_size x hidden^2 = {steps} x {batch_size} x {hidden}^2 = "
+            f"{work:.2g}; at most {MAX_WORK:.0e} (about 5 s of training) is allowed: fewer "
+            "steps, a smaller batch or fewer hidden units")
     lr_g, lr_d = learning_rates(setting, lr)
     dataset = DATASETS[data]
     dim = len(dataset.modes[0])
@@ -402,7 +413,8 @@ PARAMS = spec(
           choices=tuple(DATASETS)),
     Param("setting", "choice", "normal",
           "mode-collapse: G learns at 20 lr, D at lr/10, so G collapses", choices=SETTINGS),
-    Param("steps", "int", 2000, "training steps (one D update, then one G update)",
+    Param("steps", "int", 2000, "training steps (one D update, then one G update); "
+          "steps x batch_size x hidden^2 may be at most 2e9",
           minimum=1, maximum=20000),
     Param("seed", "int", 0, "draws the initial weights, the batches and the evaluation samples",
           minimum=0, maximum=2**32 - 1),

@@ -15,6 +15,11 @@ from typing import Any
 import numpy as np
 
 KINDS = ("int", "float", "bool", "choice", "array", "strings")
+# Without bounds of its own, a number must lie within +-MAGNITUDE (beyond, float64 products and
+# sums overflow to infinity or lose every digit a student could read) and an array may have at
+# most MAX_SIDE entries along each axis (the traces hold every window of every entry).
+MAGNITUDE = 1e6
+MAX_SIDE = 32
 
 
 class ParamError(ValueError):
@@ -54,17 +59,24 @@ class Param:
     nullable: bool = False
     min_length: int = 1
     max_length: int | None = None
+    max_side: int = MAX_SIDE  # array: entries along each axis
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
 
     # -- descriptions for `lecture list` and error messages ---------------------------------
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The allowed range of a number (or of an array's entries)."""
+        if self.kind in ("float", "array") and self.minimum is None and self.maximum is None:
+            return -MAGNITUDE, MAGNITUDE
+        return self.minimum, self.maximum
+
     def allowed(self) -> str:
         """What the parameter accepts, in words."""
         if self.kind in ("int", "float"):
             noun = "an integer" if self.kind == "int" else "a number"
-            lo, hi = self.minimum, self.maximum
+            lo, hi = self.bounds()
             if lo is not None and hi is not None:
                 text = f"{noun} from {_fmt(lo)} to {_fmt(hi)}"
             elif lo is not None:
@@ -82,7 +94,9 @@ class Param:
             text = f"a list of {self.min_length}{most} strings"
         else:
             dims = " or ".join(f"{n}-D" for n in self.ndims)
-            text = f"a {dims} list of numbers"
+            lo, hi = self.bounds()
+            text = (f"a {dims} list of numbers from {_fmt(lo)} to {_fmt(hi)}, at most "
+                    f"{self.max_side} along each axis")
             if self.named:
                 text = "one of " + ", ".join(self.named) + f", or {text}"
         return text + (", or null" if self.nullable else "")
@@ -105,9 +119,8 @@ class Param:
         return ParamError(self.name, f"must be {self.allowed()}, got {_show(value)}")
 
     def _in_range(self, number: float, value: Any) -> None:
-        if (self.minimum is not None and number < self.minimum) or (
-            self.maximum is not None and number > self.maximum
-        ):
+        lo, hi = self.bounds()
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
             raise self._fail(value)
 
     def _check_int(self, value: Any) -> int:
@@ -153,23 +166,34 @@ class Param:
         array = to_array(self.name, value)
         if array.ndim not in self.ndims:
             raise self._fail(value)
-        if self.minimum is not None and array.min() < self.minimum:
-            raise ParamError(self.name, f"entries must be >= {_fmt(self.minimum)}")
-        if self.maximum is not None and array.max() > self.maximum:
-            raise ParamError(self.name, f"entries must be <= {_fmt(self.maximum)}")
+        if max(array.shape) > self.max_side:
+            raise ParamError(self.name, f"is {' x '.join(map(str, array.shape))}; at most "
+                             f"{self.max_side} entries along each axis are allowed")
+        lo, hi = self.bounds()
+        if lo is not None and array.min() < lo:
+            raise ParamError(self.name, f"entries must be >= {_fmt(lo)}, got {_fmt(array.min())}")
+        if hi is not None and array.max() > hi:
+            raise ParamError(self.name, f"entries must be <= {_fmt(hi)}, got {_fmt(array.max())}")
         return array
 
 
 def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
+    number = float(number)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.6g}"
 
 
-def to_array(name: str, value: Any) -> np.ndarray:
-    """A nested list of numbers as a float64 array; ragged or non-numeric input is a ParamError."""
+def to_array(name: str, value: Any, max_ndim: int = 8) -> np.ndarray:
+    """A nested list of numbers as a float64 array; ragged, non-numeric or absurdly deep input
+    (more than `max_ndim` levels, far beyond any lesson's) is a ParamError, not a crash."""
     if _is_number(value):
         raise ParamError(name, f"must be a list of numbers, got the single number {_show(value)}")
 
     def shape_of(node: Any, where: str) -> tuple[int, ...]:
+        if where.count("[") >= max_ndim and isinstance(node, (list, tuple)):
+            raise ParamError(name, f"is nested more than {max_ndim} levels deep; lessons take "
+                             "lists of at most 4 dimensions")
         if _is_number(node):
             if not math.isfinite(float(node)):
                 raise ParamError(name, f"entry {where} is {node}, not a finite number")

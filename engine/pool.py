@@ -187,6 +187,12 @@ def pool(input: np.ndarray, mode: str = "max", size: int = 2, stride: int = 2, p
             raise ParamError("size", f"{size} is larger than the padded input {axis} {n} + "
                              f"2*{padding} = {n + 2 * padding}; use a size from 1 to "
                              f"{min(height, width) + 2 * padding} or more padding")
+    written = channels * conv.output_size(height, size, stride, padding) \
+        * conv.output_size(width, size, stride, padding) * size * size
+    if written > conv.MAX_TRACE_PRODUCTS:
+        raise ParamError("size", f"this run writes {written} window entries into the trace; at "
+                         f"most {conv.MAX_TRACE_PRODUCTS} are allowed: use a smaller input or "
+                         "window, or a larger stride")
     flat = x.ndim == 2
     grad3 = None
     if grad_output is not None:

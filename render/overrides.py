@@ -18,6 +18,9 @@ def parse_sets(items: Iterable[str]) -> dict[str, Any]:
             raise UserError(f"--set {item!r}: expected key=value, e.g. --set stride=2")
         try:
             values[key] = json.loads(raw)
+        except RecursionError:
+            raise UserError(f"--set {key}: the value is nested too deeply; lessons take lists "
+                            "of at most 4 dimensions") from None
         except json.JSONDecodeError:
             text = raw.strip()
             if text[:1] in "[{\"":

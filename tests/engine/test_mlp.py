@@ -184,7 +184,7 @@ def test_forward_and_backward_functions_agree_with_the_trace():
 @pytest.mark.parametrize("overrides,message", [
     ({"x": [1.0, 2.0]}, "x: has 2 entries but input_size is 3; give 3 numbers, or null"),
     ({"target": [1.0, 2.0, 3.0]}, "target: has 3 entries but output_size is 2"),
-    ({"x": [[1.0, 2.0, 3.0]]}, "x: must be a 1-D list of numbers, or null"),
+    ({"x": [[1.0, 2.0, 3.0]]}, "x: must be a 1-D list of numbers from -10000 to 10000"),
     ({"x": [1.0, 2.0, 1e5]}, "x: entries must be <= 10000"),
     ({"hidden_size": 0}, "hidden_size: must be an integer from 1 to 16, got 0"),
     ({"activation": "gelu"}, "activation: must be one of sigmoid, tanh, relu, got 'gelu'"),
