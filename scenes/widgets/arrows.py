@@ -57,5 +57,7 @@ def carry(text: Mobject, path: VMobject, remover: bool = False, run_time: float 
     arrives unless `remover`. The original does not move.
     """
     copy = text.copy().set_z_index(max(text.z_index, 1))
+    if getattr(copy, "background_rectangle", None) is None:  # readable over the arrow's line
+        copy.add_background_rectangle(theme.BACKGROUND, opacity=0.9, buff=0.04)
     copy.move_to(path.get_start())
     return MoveAlongPath(copy, path, remover=remover, run_time=run_time, rate_func=rate_func)

@@ -40,10 +40,14 @@ class NeuronLayers(VGroup):
       the sign of the weight and as wide as its magnitude (thin and muted without weights);
     - `captions[k]`: the caller's caption above layer k, or None;
     - `edge_labels[(k, j, i)]`: the weight labels asked for with `labelled`.
+
+    `values[k]` (a vector, or None) is bound to `value_paths[k]`, `weights[k]` (out x in, or
+    None) to `weight_paths[k]`. `weight_scale` is the magnitude drawn widest (default: the
+    largest weight shown), to keep two networks comparable.
     """
 
     def __init__(self, sizes: Sequence[int],
-                 values: Sequence[np.ndarray | None] = (), value_paths: Sequence[str] = (),
+                 values: Sequence[np.ndarray | None] = (), value_paths: Sequence[str | None] = (),
                  weights: Sequence[np.ndarray | None] = (), weight_paths: Sequence[str] = (),
                  captions: Sequence[Text | None] = (),
                  labelled: Iterable[tuple[int, int, int]] = (), layer_gap: float = 2.4,
@@ -69,6 +73,9 @@ class NeuronLayers(VGroup):
         for k, n in enumerate(self.sizes):
             x = (k - (len(self.sizes) - 1) / 2) * layer_gap
             layer_values = values[k] if k < len(values) else None
+            if layer_values is not None and len(layer_values) != n:
+                raise ValueError(f"{value_paths[k]} has {len(layer_values)} values, layer {k} "
+                                 f"has {n} neurons")
             circles, texts = [], []
             for i in range(n):
                 circle = Circle(radius, stroke_color=theme.INK, stroke_width=2,
@@ -77,7 +84,7 @@ class NeuronLayers(VGroup):
                 text = None
                 if layer_values is not None:
                     ref = cell_ref(value_paths[k], (i,), float(layer_values[i]), style)
-                    text = _fit(theme.bound("{}", [ref], text_size), 1.8 * radius)
+                    text = _fit(theme.bound("{}", [ref], text_size), 1.6 * radius)
                     text.move_to(circle).set_z_index(1)
                 circles.append(circle)
                 texts.append(text)
@@ -134,12 +141,12 @@ class NeuronLayers(VGroup):
 
     def edge_label(self, k: int, j: int, i: int, at: float = 0.5,
                    size: float | None = None) -> Text:
-        """The weight of `edges[k][j][i]` as a bound Text at fraction `at` along the edge, with a
-        background-colored outline so it reads over the lines (not added to the widget)."""
+        """The weight of `edges[k][j][i]` as a bound Text at fraction `at` along the edge, on a
+        background rectangle that masks the lines under it (not added to the widget)."""
         w = self.weights[k] if k < len(self.weights) else None
         if w is None:
             raise ValueError(f"connections {k} -> {k + 1} were drawn without weights")
         ref = cell_ref(self.weight_paths[k], (j, i), float(w[j, i]), self.weight_style)
         text = theme.bound("{}", [ref], size or self.text_size)
-        text.set_stroke(theme.BACKGROUND, 5, background=True)
+        text.add_background_rectangle(theme.BACKGROUND, opacity=0.9, buff=0.04)
         return text.move_to(self.edges[k][j][i].point_from_proportion(at)).set_z_index(1)

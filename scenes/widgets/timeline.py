@@ -49,35 +49,38 @@ class Step:
 
 def _arrow(start: np.ndarray, end: np.ndarray, color: theme.ManimColor) -> Arrow:
     return Arrow(start, end, buff=0.06, color=color, stroke_width=3,
-                 max_tip_length_to_length_ratio=0.3, max_stroke_width_to_length_ratio=10)
+                 max_tip_length_to_length_ratio=0.4, max_stroke_width_to_length_ratio=10)
 
 
 class UnrolledTimeline(VGroup):
-    """`steps[t]` (a Step) for t = 0..T-1, `step_gap` apart: h_t on the middle row, x_t
-    `row_gap` below it, y_t `row_gap` above. `h` (and `x`, `y`) are T x n arrays or length-T
-    vectors. `weight` (e.g. MathTex W_hh) goes above every recurrent arrow, or only the first
-    with `weight_once`; `captions[t]` (the caller's Texts) go under each step."""
+    """`steps[t]` (a Step) for t = 0..T-1, `step_gap` apart: h_t on the middle row, x_t below
+    and y_t above it, `arrow_length` from the tallest h box. `h` (and `x`, `y`) are T x n
+    arrays or length-T vectors. `weight` (e.g. MathTex W_hh) goes above every recurrent arrow,
+    or only the first with `weight_once`; `captions[t]` (the caller's Texts) go under each
+    step."""
 
     def __init__(self, h: np.ndarray, h_path: str = "h", x: np.ndarray | None = None,
                  x_path: str = "x", y: np.ndarray | None = None, y_path: str = "y",
                  weight: Mobject | None = None, weight_once: bool = False,
                  captions: Sequence[Mobject | None] = (), step_gap: float = 1.9,
-                 row_gap: float = 1.5, style: str = "fmt",
+                 arrow_length: float = 0.5, style: str = "fmt",
                  size: float = theme.CELL_TEXT_SIZE) -> None:
         super().__init__()
         h = np.asarray(h, dtype=np.float64)
         count = len(h)
+        boxes = [StateBox(h[t], h_path, t, theme.ACCENT, style, size) for t in range(count)]
+        reach = max(b.height for b in boxes) / 2 + arrow_length  # from the row's middle
         self.steps: list[Step] = []
         for t in range(count):
             center = np.array([(t - (count - 1) / 2) * step_gap, 0.0, 0.0])
-            step = Step(StateBox(h[t], h_path, t, theme.ACCENT, style, size).move_to(center))
+            step = Step(boxes[t].move_to(center))
             if x is not None:
                 step.x = StateBox(np.asarray(x)[t], x_path, t, theme.MUTED, style, size)
-                step.x.move_to(center + DOWN * row_gap)
+                step.x.next_to(center + DOWN * reach, DOWN, buff=0)
                 step.arrow_in = _arrow(step.x.get_top(), step.h.get_bottom(), theme.MUTED)
             if y is not None:
                 step.y = StateBox(np.asarray(y)[t], y_path, t, theme.SECOND, style, size)
-                step.y.move_to(center + UP * row_gap)
+                step.y.next_to(center + UP * reach, UP, buff=0)
                 step.arrow_out = _arrow(step.h.get_top(), step.y.get_bottom(), theme.SECOND)
             if t > 0:
                 before = self.steps[-1].h
@@ -96,11 +99,13 @@ class UnrolledTimeline(VGroup):
                        if part is not None])
 
     def cut_line(self, t: int, color: theme.ManimColor = theme.ACCENT) -> DashedLine:
-        """A dashed vertical line between step t-1 and t (where truncated BPTT stops), as tall
-        as the timeline; not added to it."""
+        """A dashed vertical line across the recurrent arrow into step t (where truncated BPTT
+        stops; right of its weight label), as tall as the timeline; not added to it."""
         if not 0 < t < len(self.steps):
             raise ValueError(f"a cut goes between two steps: t must be in 1..{len(self.steps) - 1}")
-        x = (self.steps[t - 1].h.get_right()[0] + self.steps[t].h.get_left()[0]) / 2
+        weight = self.steps[t].weight
+        left = weight.get_right()[0] if weight is not None else self.steps[t - 1].h.get_right()[0]
+        x = (left + self.steps[t].h.get_left()[0]) / 2  # clear of the weight label
         top, bottom = self.get_top()[1] + 0.1, self.get_bottom()[1] - 0.1
         line = DashedLine([x, bottom, 0], [x, top, 0], color=color, stroke_width=3,
                           dash_length=0.12)
