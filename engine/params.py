@@ -14,20 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import ParamError
+
 KINDS = ("int", "float", "bool", "choice", "array", "strings")
 # Without bounds of its own, a number must lie within +-MAGNITUDE (beyond, float64 products and
 # sums overflow to infinity or lose every digit a student could read) and an array may have at
 # most MAX_SIDE entries along each axis (the traces hold every window of every entry).
 MAGNITUDE = 1e6
 MAX_SIDE = 32
-
-
-class ParamError(ValueError):
-    """A parameter value that is not allowed; str() is one line naming the parameter."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
-        self.name = name
 
 
 def _show(value: Any) -> str:

@@ -4,14 +4,13 @@ brought to a broadcast loudness so every voice sounds equally loud."""
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydub import AudioSegment
 
 from render.errors import UserError
-from render.media import ffmpeg
+from render.media import ffmpeg, run_tool
 
 SAMPLE_RATE = 24_000  # the voices speak at 22.05 or 24 kHz; more only costs encode time
 TARGET_LUFS = -16.0  # integrated loudness of the narration (EBU R128 measure)
@@ -35,9 +34,8 @@ class Loudness:
 
 def measure(path: Path) -> Loudness:
     """Integrated loudness and true peak of any file ffmpeg decodes (ebur128 filter)."""
-    result = subprocess.run([ffmpeg(), "-hide_banner", "-nostats", "-i", str(path), "-vn",
-                             "-af", "ebur128=peak=true", "-f", "null", "-"],
-                            capture_output=True, text=True)
+    result = run_tool([ffmpeg(), "-hide_banner", "-nostats", "-i", str(path), "-vn",
+                             "-af", "ebur128=peak=true", "-f", "null", "-"])
     summary = result.stderr.rpartition("Summary:")[2]
     integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
@@ -75,8 +73,7 @@ def _limit(source: Path, out: Path, gain: float, peak: float) -> None:
     chain = (f"volume={gain:.3f}dB,aresample={4 * SAMPLE_RATE},"
              f"alimiter=limit={ceiling:.5f}:attack=2:release=40:level=disabled,"
              f"aresample={SAMPLE_RATE}")
-    result = subprocess.run([ffmpeg(), "-loglevel", "error", "-y", "-i", str(source), "-af",
-                             chain, "-ac", "1", "-c:a", "pcm_s16le", str(out)],
-                            capture_output=True, text=True)
+    result = run_tool([ffmpeg(), "-loglevel", "error", "-y", "-i", str(source), "-af",
+                             chain, "-ac", "1", "-c:a", "pcm_s16le", str(out)])
     if result.returncode != 0:
         raise UserError(f"ffmpeg could not normalize the narration: {result.stderr.strip()}")

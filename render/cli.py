@@ -1,17 +1,17 @@
-"""The `lecture` command: list lessons, print a lesson's numbers, render a narrated scene."""
+"""The `lecture` command: list lessons, print a lesson's numbers, render a narrated scene, build
+a course. Heavy modules (NumPy, manim) load only inside the command that needs them, so an
+interrupt at any moment ends with one line, never a traceback."""
 
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
 
-from engine.params import ParamError
+from engine.errors import ParamError
 from render.errors import UserError
-from render.lessons import LESSONS, get_lesson
-from render.overrides import parse_sets
 from scenes.errors import SceneContractError
 
 DEFAULT_OUT = Path("build")
@@ -20,11 +20,31 @@ VOICES = ("auto", "edge", "kokoro", "piper", "espeak")
 LANGS = ("zh", "en")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: cleanup runs, then one line."""
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, like every other error of the command."""
 
     def error(self, message: str) -> NoReturn:
         raise UserError(f"{message}; see `{self.prog} --help`")
+
+
+def _render_options(parser: argparse.ArgumentParser, out_help: str) -> None:
+    parser.add_argument("--lang", choices=LANGS, default="zh", help="narration language (zh)")
+    parser.add_argument("--quality", choices=QUALITIES, default="low",
+                        help="preview: tiny, for tests; low: 480p15; medium: 720p30; "
+                        "high: 1080p60 (low)")
+    parser.add_argument("--voice", choices=VOICES, default="auto",
+                        help="speech: auto tries edge-tts, then the offline voice (kokoro for "
+                        "zh, piper for en) (auto)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=out_help)
+
+
+def _sets(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a parameter; VALUE is JSON (repeatable)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,52 +57,42 @@ def _parser() -> argparse.ArgumentParser:
 
     values = sub.add_parser("values", help="print a lesson's trace (every number it shows) as JSON")
     values.add_argument("lesson")
-    values.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a parameter; VALUE is JSON (repeatable)")
+    _sets(values)
 
     scene = sub.add_parser("scene", help="render a lesson to a narrated video with subtitles")
     scene.add_argument("lesson")
-    scene.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a parameter; VALUE is JSON (repeatable)")
-    scene.add_argument("--lang", choices=LANGS, default="zh", help="narration language (zh)")
-    scene.add_argument("--quality", choices=QUALITIES, default="low",
-                       help="preview: tiny, for tests; low: 480p15; medium: 720p30; "
-                       "high: 1080p60 (low)")
-    scene.add_argument("--voice", choices=VOICES, default="auto",
-                       help="speech: auto tries edge-tts, then the offline voice (kokoro for zh, "
-                       "piper for en) (auto)")
-    scene.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                       help=f"output folder ({DEFAULT_OUT}/)")
+    _sets(scene)
+    _render_options(scene, f"output folder ({DEFAULT_OUT}/)")
+
+    course = sub.add_parser("course", help="build a course of chapters from a manifest")
+    course_sub = course.add_subparsers(dest="course_command", required=True, metavar="ACTION")
+    build = course_sub.add_parser("build", help="render every chapter and the whole course")
+    build.add_argument("manifest", nargs="?", type=Path,
+                       help="a course manifest (.toml); default: the deep-learning course")
+    _render_options(build, f"output folder ({DEFAULT_OUT}/course)")
+    build.add_argument("--jobs", type=int, default=None,
+                       help="scenes rendered at once (default: the number of cores)")
+    build.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="render on this Dask cluster instead of local processes")
+    check = course_sub.add_parser("check", help="validate a manifest without rendering")
+    check.add_argument("manifest", type=Path)
     return parser
-
-
-def _list() -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console() if sys.stdout.isatty() else Console(width=200)
-    for lesson in LESSONS.values():
-        table = Table(title=f"{lesson.name}: {lesson.model.summary}", title_justify="left")
-        for column in ("parameter", "type", "default", "allowed", "meaning"):
-            table.add_column(column)
-        for param in lesson.model.params:
-            cells = (param.name, param.type_name(), _short(param.default), param.allowed(),
-                     param.help)
-            table.add_row(*(escape(cell) for cell in cells))  # "list[str]" is not markup
-        console.print(table)
-
-
-def _short(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 24 else text[:21] + "..."
 
 
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
-        _list()
+        from render.listing import print_lessons
+
+        print_lessons()
         return 0
+    if args.command == "course":
+        from render.course_command import course
+
+        return course(args)
+    from render.lessons import get_lesson
+    from render.overrides import parse_sets
+
     lesson = get_lesson(args.lesson)
     overrides = parse_sets(args.sets)
     if args.command == "values":
@@ -97,7 +107,12 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return run(sys.argv[1:] if argv is None else argv)
     except (UserError, ParamError) as error:
@@ -106,9 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     except SceneContractError as error:  # a bug in a scene, not the user's input
         print(f"lecture: internal error: {error}; please report it", file=sys.stderr)
         return 1
+    except Terminated:
+        print("lecture: terminated; partial work was removed", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
-        print("lecture: interrupted", file=sys.stderr)
+        print("lecture: interrupted; partial work was removed", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,13 @@ from functools import cache
 from pathlib import Path
 
 from render.errors import UserError
+from render.files import die_with_parent
+
+
+def run_tool(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run an external tool (ffmpeg, ffprobe, espeak-ng), capturing its output; it dies with
+    this process, so a killed render leaves no tool writing on its own."""
+    return subprocess.run(command, capture_output=True, text=True, preexec_fn=die_with_parent)
 
 
 @cache
@@ -31,8 +38,8 @@ def probe(path: Path) -> dict:
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:
         raise UserError("ffprobe is not installed; run `bin/setup` (or apt-get install ffmpeg)")
-    result = subprocess.run([ffprobe, "-v", "error", "-print_format", "json", "-show_format",
-                             "-show_streams", str(path)], capture_output=True, text=True)
+    result = run_tool([ffprobe, "-v", "error", "-print_format", "json", "-show_format",
+                             "-show_streams", str(path)])
     if result.returncode != 0:
         raise UserError(f"ffprobe could not read {path}: {result.stderr.strip()}")
     return json.loads(result.stdout)
@@ -48,6 +55,6 @@ def mux(video: Path, audio: Path, out: Path) -> None:
                "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
                "-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k",
                "-movflags", "+faststart", "-f", "mp4", str(out)]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = run_tool(command)
     if result.returncode != 0:
         raise UserError(f"ffmpeg could not mux the narration: {result.stderr.strip()}")

@@ -36,6 +36,7 @@ SCRIPTS_DIR = Path(__file__).resolve().parents[1] / "scripts"
 CUE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 SPEC = re.compile(r"^[+ ]?(?:\.\d{1,3})?[fd%]?$")
+MAX_CUE_CHARACTERS = 600
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,13 @@ def _cue(path: Path, cue_id: str, text: Any, by: Any) -> Cue:
     def words(value: Any, where: str) -> str:
         if not isinstance(value, str) or not value.strip():
             raise UserError(f"{path}: cue {cue_id!r} needs a non-empty text{where}")
+        if not any(ch.isalnum() for ch in value):
+            raise UserError(f"{path}: cue {cue_id!r} has no words{where}, only {value.strip()!r}; "
+                            "write what the voice should say")
+        if len(value) > MAX_CUE_CHARACTERS:
+            raise UserError(f"{path}: cue {cue_id!r} has {len(value)} characters{where}; at most "
+                            f"{MAX_CUE_CHARACTERS} (about two minutes of speech) are allowed: "
+                            "shorten it")
         return " ".join(value.split())
 
     if by is None:

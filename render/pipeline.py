@@ -1,7 +1,8 @@
 """One scene, end to end: the four stages composed (prepare, narrate, render, publish).
 
-Everything is built in a temporary folder inside the output folder; the finished MP4, SRT and
-VTT are renamed into place only when all three are complete.
+Everything is built in a private work folder inside the output folder (manim's own files in the
+system's temporary folder, whose path holds no character that could trip its tools); the
+finished outputs then appear together (`files.publish_group`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from render.files import publish_group, usable_folder, work_folder
 from render.lessons import Lesson
 from render.manim_run import QUALITIES, render
 from render.narrate import narrate
 from render.prepare import prepare
-from render.publish import Outputs, publish
+from render.publish import EXTENSIONS, publish
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class SceneRequest:
 
 @dataclass(frozen=True)
 class SceneResult:
-    outputs: Outputs
+    outputs: dict[str, Path]  # extension -> file
     duration: float  # seconds of video
     render_seconds: float  # wall time of the manim render alone
     total_seconds: float
@@ -53,27 +55,28 @@ def render_scene(request: SceneRequest, console: Console | None = None) -> Scene
     began = time.perf_counter()
     scene = prepare(request.lesson, request.overrides, request.lang)  # fails before slow work
     quality = QUALITIES[request.quality]
-    request.out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = Outputs.named(request.out_dir, request.lesson.name)
-    with tempfile.TemporaryDirectory(prefix=".lecture-", dir=request.out_dir) as work_name, \
+    out_dir = usable_folder(request.out_dir, "--out")
+    stem = request.lesson.name
+    with work_folder(out_dir) as work, work_folder(Path(tempfile.gettempdir())) as media, \
             progress_bars(console) as progress:
-        work = Path(work_name)
         (narration,) = narrate([scene], request.voice, request.lang, progress, console,
                                request.rate)
         durations = narration.durations(scene)
         planned = sum(durations.values())
         task = progress.add_task(f"render  {request.quality} {quality.width}x{quality.height}"
                                  f"@{quality.fps}", total=planned)
-        rendered = render(scene, durations, quality, work / "media",
+        rendered = render(scene, durations, quality, media,
                           on_progress=lambda t: progress.update(task, completed=min(t, planned)))
         progress.update(task, completed=planned)
         task = progress.add_task("publish loudness, AAC, subtitles", total=1)
-        publish(scene, narration, rendered, work, outputs)
+        built = publish(scene, narration, rendered, work, stem)
+        publish_group(out_dir, stem, built)
         progress.advance(task)
+    outputs = {ext: out_dir / f"{stem}.{ext}" for ext in EXTENSIONS}
     result = SceneResult(outputs, rendered.duration, rendered.seconds,
                          time.perf_counter() - began, narration.backend, narration.voice)
-    console.print(f"[green]wrote[/] {outputs.video} ({result.duration:.1f} s, {result.backend} "
-                  f"{result.voice}), {outputs.srt.name}, {outputs.vtt.name}, {outputs.cues.name} "
-                  f"in "
-                  f"{result.total_seconds:.1f} s (render {result.render_seconds:.1f} s)")
+    names = ", ".join(path.name for path in outputs.values())
+    console.print(f"[green]wrote[/] {out_dir}: {names} ({result.duration:.1f} s, "
+                  f"{result.backend} {result.voice}) in {result.total_seconds:.1f} s "
+                  f"(render {result.render_seconds:.1f} s)")
     return result

@@ -1,15 +1,13 @@
 """Stage 4, publish: the narration track at the recorded cue times, normalized loudness, the
-AAC mux, SRT and WebVTT subtitles; then every output renamed into place together."""
+AAC mux, SRT and WebVTT subtitles and the cue sheet, all built in a work folder; the caller
+moves them into place together (`files.publish_group`)."""
 
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from render.audio import narration_track, normalize
-from render.cache import write_text_atomic
 from render.manim_run import Rendered
 from render.media import mux
 from render.narrate import Narration
@@ -17,18 +15,6 @@ from render.prepare import PreparedScene
 from render.subtitles import Subtitle, cue_subtitles, to_srt, to_vtt
 
 EXTENSIONS = ("mp4", "srt", "vtt", "cues.json")
-
-
-@dataclass(frozen=True)
-class Outputs:
-    video: Path
-    srt: Path
-    vtt: Path
-    cues: Path  # when each cue starts and ends, and its words: for chapters, slides, handouts
-
-    @classmethod
-    def named(cls, folder: Path, stem: str) -> Outputs:
-        return cls(*(folder / f"{stem}.{ext}" for ext in EXTENSIONS))
 
 
 def subtitles(scene: PreparedScene, narration: Narration, rendered: Rendered) -> list[Subtitle]:
@@ -40,22 +26,21 @@ def subtitles(scene: PreparedScene, narration: Narration, rendered: Rendered) ->
 
 
 def publish(scene: PreparedScene, narration: Narration, rendered: Rendered, work: Path,
-            outputs: Outputs) -> None:
-    """Build everything in `work` (a folder on the outputs' file system), then rename."""
+            stem: str) -> dict[str, Path]:
+    """Build `stem.mp4`, `.srt`, `.vtt` and `.cues.json` in `work`; return {name: path}."""
     placed = [(slot.start, speech.path)
               for slot, speech in zip(rendered.timeline, narration.speeches, strict=True)]
-    raw, loud, muxed = work / "narration.wav", work / "loud.wav", work / "muxed.mp4"
+    raw, loud = work / "narration.wav", work / "loud.wav"
     narration_track(placed, rendered.duration, raw)
     normalize(raw, loud)
-    mux(rendered.movie, loud, muxed)
+    built = {f"{stem}.{ext}": work / f"{stem}.{ext}" for ext in EXTENSIONS}
+    mux(rendered.movie, loud, built[f"{stem}.mp4"])
     lines = subtitles(scene, narration, rendered)
-    write_text_atomic(work / "subs.srt", to_srt(lines))
-    write_text_atomic(work / "subs.vtt", to_vtt(lines))
-    write_text_atomic(work / "cues.json", cue_sheet(scene, narration, rendered))
-    # All exist: move them into place (renames within one file system).
-    for built, target in ((muxed, outputs.video), (work / "subs.srt", outputs.srt),
-                          (work / "subs.vtt", outputs.vtt), (work / "cues.json", outputs.cues)):
-        os.replace(built, target)
+    built[f"{stem}.srt"].write_text(to_srt(lines), encoding="utf-8")
+    built[f"{stem}.vtt"].write_text(to_vtt(lines), encoding="utf-8")
+    built[f"{stem}.cues.json"].write_text(cue_sheet(scene, narration, rendered),
+                                          encoding="utf-8")
+    return built
 
 
 def cue_sheet(scene: PreparedScene, narration: Narration, rendered: Rendered) -> str:

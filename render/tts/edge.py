@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import time
 from importlib import metadata
 from pathlib import Path
 
-from render.media import ffmpeg
+from render.media import ffmpeg, run_tool
 from render.tts.base import Backend, SpeechError, Word
 
 TICKS_PER_SECOND = 10_000_000  # edge-tts reports offsets in 100 ns units
@@ -76,7 +75,7 @@ class EdgeBackend(Backend):
 
 
 def _to_wav(source: Path, target: Path) -> None:
-    result = subprocess.run([ffmpeg(), "-loglevel", "error", "-y", "-i", str(source), "-ac", "1",
-                             "-f", "wav", str(target)], capture_output=True, text=True)
+    result = run_tool([ffmpeg(), "-loglevel", "error", "-y", "-i", str(source), "-ac", "1",
+                             "-f", "wav", str(target)])
     if result.returncode != 0:
         raise SpeechError(f"could not decode edge-tts audio: {result.stderr.strip()}")

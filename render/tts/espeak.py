@@ -7,10 +7,10 @@ voice (`espeak-ng -v cmn -x` shows (en) switches on every line); this one stays 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 
+from render.media import run_tool
 from render.tts.base import Backend, SpeechError, Word
 
 # espeak-ng counts each Chinese character as a word: 165 "words" a minute is a slow 3 characters
@@ -30,7 +30,7 @@ def _executable() -> str:
 
 @cache
 def _version() -> str:
-    result = subprocess.run([_executable(), "--version"], capture_output=True, text=True)
+    result = run_tool([_executable(), "--version"])
     return f"{result.stdout.strip()} wpm={WORDS_PER_MINUTE}"
 
 
@@ -45,7 +45,7 @@ class EspeakBackend(Backend):
     def synthesize(self, text: str, voice: str, rate: float, out: Path) -> tuple[Word, ...]:
         speed = round(WORDS_PER_MINUTE.get(voice, DEFAULT_WPM) * rate)
         command = [_executable(), "-v", voice, "-s", str(speed), "-w", str(out), "--", text]
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = run_tool(command)
         if result.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
             detail = result.stderr.strip() or f"exit status {result.returncode}"
             raise SpeechError(f"espeak-ng could not speak with voice {voice!r}: {detail}")

@@ -6,8 +6,9 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from render.cache import atomic_path, cache_dir, content_key, write_text_atomic
+from render.cache import cache_dir, content_key
 from render.errors import UserError
+from render.files import atomic_path, sweep, usable_folder, write_text_atomic
 from render.tts.base import Backend, Speech, SpeechError, Word, wav_duration
 from render.tts.edge import EdgeBackend
 from render.tts.espeak import EspeakBackend
@@ -46,6 +47,7 @@ class Speaker:
         self.voice = backend.default_voice(lang)
         self.rate = rate
         self.folder = folder or cache_dir() / "speech"
+        self._writable = False  # checked before the first synthesis
 
     def key(self, text: str) -> str:
         return content_key({"text": text, "backend": self.backend.name, "voice": self.voice,
@@ -64,6 +66,10 @@ class Speaker:
         hit = self.cached(text)
         if hit is not None:
             return hit
+        if not self._writable:
+            usable_folder(self.folder, "the speech cache (LECTURE_CACHE)")
+            sweep(self.folder)  # half-written audio of killed runs
+            self._writable = True
         key = self.key(text)
         wav, meta = self.folder / f"{key}.wav", self.folder / f"{key}.json"
         with atomic_path(wav) as temporary:
