@@ -18,7 +18,7 @@ import secrets
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -116,12 +116,14 @@ def work_folder(parent: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish_group(folder: Path, group: str, built: Mapping[str, Path]) -> None:
+def publish_group(folder: Path, group: str, built: Mapping[str, Path],
+                  hidden: Collection[str] = ()) -> None:
     """Make `folder/<name>` show the files in `built` ({name: finished file}), all at once.
 
     The files move into a new hidden generation folder; `folder/.<group>.current` is a symlink
     to it, switched by one rename; each `folder/<name>` is a symlink through it. A reader sees
     the old set or the new set, never a mix; the old generation is removed afterwards.
+    Names in `hidden` stay inside the generation, without a link.
     """
     generation = folder / f".{group}.gen-{secrets.token_hex(4)}"  # not swept: not pid-named
     generation.mkdir()
@@ -132,7 +134,7 @@ def publish_group(folder: Path, group: str, built: Mapping[str, Path]) -> None:
     pointer = folder / f"{_private_name(group)}.part"
     os.symlink(generation.name, pointer)
     os.replace(pointer, current)
-    for name in built:
+    for name in (n for n in built if n not in hidden):
         link, target = folder / name, f"{current.name}/{name}"
         if not (link.is_symlink() and os.readlink(link) == target):
             temporary = folder / f"{_private_name(name)}.part"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from render.prepare import PreparedScene
+from engine.trace import Trace
 from scenes.narrated import CueSlot
 
 
@@ -44,15 +44,16 @@ def manim_config(quality: Quality, media_dir: Path, **extra: object) -> dict:
             "progress_bar": "none", "verbosity": "ERROR", "output_file": "scene", **extra}
 
 
-def render(scene: PreparedScene, durations: Mapping[str, float], quality: Quality,
-           media_dir: Path, on_progress: Callable[[float], None] | None = None) -> Rendered:
-    """Render `scene` with each cue lasting at least `durations[cue]` seconds."""
+def render(scene_class: type, trace: Trace, labels: Mapping[str, str],
+           durations: Mapping[str, float], quality: Quality, media_dir: Path,
+           on_progress: Callable[[float], None] | None = None) -> Rendered:
+    """Render `scene_class` drawing `trace`, each cue lasting at least `durations[cue]`."""
     from manim import tempconfig
 
     began = time.perf_counter()
     with tempconfig(manim_config(quality, media_dir)):
-        instance = scene.scene_class(trace=scene.trace, durations=durations,
-                                     labels=scene.labels, on_progress=on_progress)
+        instance = scene_class(trace=trace, durations=durations, labels=labels,
+                               on_progress=on_progress)
         instance.render()
         movie = Path(instance.renderer.file_writer.movie_file_path)
     return Rendered(movie, tuple(instance.timeline), time.perf_counter() - began)

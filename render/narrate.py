@@ -1,8 +1,9 @@
 """Stage 2, narrate: speech for every cue of a list of prepared scenes, in one voice.
 
 The voice is decided once for the whole list, so a course never mixes voices: with
-`--voice auto`, edge-tts is tried first; if it fails on any cue, one warning, and every cue of
-every scene is spoken by the offline voice instead.
+`--voice auto`, a voice that already has every cue cached is used as it is (edge-tts first);
+otherwise edge-tts is tried, and if it fails on any cue, one warning, and every cue of every
+scene is spoken by the offline voice instead.
 """
 
 from __future__ import annotations
@@ -41,9 +42,15 @@ def narrate(scenes: Sequence[PreparedScene], voice: str, lang: str, progress: Pr
     if voice != "auto":
         return _speak(Speaker(backend_for(voice, lang), lang, rate), scenes, progress)
     offline = Speaker(offline_backend(lang), lang, rate)
+    online = Speaker(EdgeBackend(attempts=2, timeout=20, backoff=0.5), lang, rate)
+    texts = [cue.speech for scene in scenes for cue in scene.cues]
+    # A voice that has every cue cached already is kept: rebuilds stay identical and need
+    # no network (edge first, as always).
+    for speaker in (online, offline):
+        if all(speaker.cached(text) for text in texts):
+            return _speak(speaker, scenes, progress)
     if os.environ.get("LECTURE_OFFLINE"):
         return _speak(offline, scenes, progress)
-    online = Speaker(EdgeBackend(attempts=2, timeout=20, backoff=0.5), lang, rate)
     try:
         return _speak(online, scenes, progress)
     except SpeechError as error:

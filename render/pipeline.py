@@ -51,7 +51,7 @@ def progress_bars(console: Console) -> Progress:
 
 
 def render_scene(request: SceneRequest, console: Console | None = None) -> SceneResult:
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, soft_wrap=True)
     began = time.perf_counter()
     scene = prepare(request.lesson, request.overrides, request.lang)  # fails before slow work
     quality = QUALITIES[request.quality]
@@ -65,7 +65,7 @@ def render_scene(request: SceneRequest, console: Console | None = None) -> Scene
         planned = sum(durations.values())
         task = progress.add_task(f"render  {request.quality} {quality.width}x{quality.height}"
                                  f"@{quality.fps}", total=planned)
-        rendered = render(scene, durations, quality, media,
+        rendered = render(scene.scene_class, scene.trace, scene.labels, durations, quality, media,
                           on_progress=lambda t: progress.update(task, completed=min(t, planned)))
         progress.update(task, completed=planned)
         task = progress.add_task("publish loudness, AAC, subtitles", total=1)

@@ -1,11 +1,13 @@
 """Stage 4, publish: the narration track at the recorded cue times, normalized loudness, the
 AAC mux, SRT and WebVTT subtitles and the cue sheet, all built in a work folder; the caller
-moves them into place together (`files.publish_group`)."""
+moves them into place together (`files.publish_group`, or a course job's folder)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from render.audio import narration_track, normalize
 from render.manim_run import Rendered
@@ -17,39 +19,43 @@ from render.subtitles import Subtitle, cue_subtitles, to_srt, to_vtt
 EXTENSIONS = ("mp4", "srt", "vtt", "cues.json")
 
 
-def subtitles(scene: PreparedScene, narration: Narration, rendered: Rendered) -> list[Subtitle]:
-    """Each cue's text over its speech, from the time the cue really started."""
-    lines = []
-    for cue, speech, slot in zip(scene.cues, narration.speeches, rendered.timeline, strict=True):
-        lines += cue_subtitles(cue.text, slot.start, speech.duration, slot.end)
-    return lines
-
-
 def publish(scene: PreparedScene, narration: Narration, rendered: Rendered, work: Path,
             stem: str) -> dict[str, Path]:
     """Build `stem.mp4`, `.srt`, `.vtt` and `.cues.json` in `work`; return {name: path}."""
-    placed = [(slot.start, speech.path)
-              for slot, speech in zip(rendered.timeline, narration.speeches, strict=True)]
+    speech = [(s.path, s.duration) for s in narration.speeches]
+    sheet = {"lesson": scene.lesson.name, "lang": scene.lang, "parameters": scene.overrides,
+             "backend": narration.backend, "voice": narration.voice}
+    return build_outputs([cue.text for cue in scene.cues], speech, rendered, work, stem, sheet)
+
+
+def publish_job(job: Any, rendered: Rendered, work: Path) -> dict[str, Path]:
+    """The same for a course job (render.jobs.Job), as `scene.*` in `work`."""
+    speech = [part and (part[1], part[2]) for part in job.speech]
+    sheet = {"lesson": job.lesson, "lang": job.lang, "parameters": dict(job.parameters)}
+    return build_outputs(list(job.cue_texts), speech, rendered, work, "scene", sheet)
+
+
+def build_outputs(texts: Sequence[str], speech: Sequence[tuple[Path, float] | None],
+                  rendered: Rendered, work: Path, stem: str,
+                  sheet: dict[str, Any]) -> dict[str, Path]:
+    """One cue per text: its speech (None: silent) placed where the cue really started."""
+    timeline = rendered.timeline
+    placed = [(slot.start, part[0]) for slot, part in zip(timeline, speech, strict=True) if part]
     raw, loud = work / "narration.wav", work / "loud.wav"
     narration_track(placed, rendered.duration, raw)
     normalize(raw, loud)
     built = {f"{stem}.{ext}": work / f"{stem}.{ext}" for ext in EXTENSIONS}
     mux(rendered.movie, loud, built[f"{stem}.mp4"])
-    lines = subtitles(scene, narration, rendered)
+    lines: list[Subtitle] = []
+    for text, part, slot in zip(texts, speech, timeline, strict=True):
+        if part and text:
+            lines += cue_subtitles(text, slot.start, part[1], slot.end)
     built[f"{stem}.srt"].write_text(to_srt(lines), encoding="utf-8")
     built[f"{stem}.vtt"].write_text(to_vtt(lines), encoding="utf-8")
-    built[f"{stem}.cues.json"].write_text(cue_sheet(scene, narration, rendered),
-                                          encoding="utf-8")
+    cues = [{"id": slot.id, "start": round(slot.start, 3), "end": round(slot.end, 3),
+             "speech_seconds": round(part[1], 3) if part else 0.0, "text": text}
+            for text, part, slot in zip(texts, speech, timeline, strict=True)]
+    document = {**sheet, "duration": round(rendered.duration, 3), "cues": cues}
+    built[f"{stem}.cues.json"].write_text(json.dumps(document, ensure_ascii=False, indent=1)
+                                          + "\n", encoding="utf-8")
     return built
-
-
-def cue_sheet(scene: PreparedScene, narration: Narration, rendered: Rendered) -> str:
-    """JSON: the lesson, its parameters, the voice, and each cue's id, times and words."""
-    cues = [{"id": cue.id, "start": round(slot.start, 3), "end": round(slot.end, 3),
-             "speech_seconds": round(speech.duration, 3), "text": cue.text}
-            for cue, speech, slot in zip(scene.cues, narration.speeches, rendered.timeline,
-                                         strict=True)]
-    return json.dumps({"lesson": scene.lesson.name, "lang": scene.lang,
-                       "parameters": scene.overrides, "backend": narration.backend,
-                       "voice": narration.voice, "duration": round(rendered.duration, 3),
-                       "cues": cues}, ensure_ascii=False, indent=1) + "\n"

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import wave
 from functools import cache
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from render.tts.base import Backend, SpeechError, Word
+from render.tts.voice_files import voices_dir
 
 SAMPLE_RATE = 24_000
 MAX_PHONEMES = 510  # the model's limit per call; also the number of rows in a voice file
@@ -75,14 +75,6 @@ CHECKS = (  # (pattern, what the front end does with it)
     (re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?"), "digits", "read by cn2an its own way "
      "(2024 as 二零二四, 3.14 as 三点一四); spell numbers in Chinese"),
 )
-
-
-def voices_dir() -> Path:
-    """$LECTURE_VOICES, else $XDG_DATA_HOME/lecture/voices/kokoro, else ~/.local/share/..."""
-    if os.environ.get("LECTURE_VOICES"):
-        return Path(os.environ["LECTURE_VOICES"])
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "lecture" / "voices" / "kokoro"
 
 
 def voice_path(voice: str) -> Path:

@@ -58,13 +58,17 @@ def stills(video):
 ])
 def test_render_produces_a_playable_narrated_video(tmp_path, cache, lesson, lang, voice, sets):
     args = [item for pair in (("--set", s) for s in sets) for item in pair]
+    out = tmp_path / "it's mine"  # any path a user can type works
     result = lecture("scene", lesson, "--lang", lang, "--voice", voice, "--quality",
-                     "preview", *args, "--out", str(tmp_path), cache=cache)
+                     "preview", *args, "--out", str(out), cache=cache)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [  # nothing half-written left
+    names = sorted(p.name for p in out.iterdir())
+    assert [n for n in names if not n.startswith(".")] == [  # nothing half-written left
         f"{lesson}.cues.json", f"{lesson}.mp4", f"{lesson}.srt", f"{lesson}.vtt"]
+    hidden = [n for n in names if n.startswith(".")]  # the one published generation
+    assert len(hidden) == 2 and f".{lesson}.current" in hidden, hidden
 
-    video_file = tmp_path / f"{lesson}.mp4"
+    video_file = out / f"{lesson}.mp4"
     info = probe(video_file)
     streams = {s["codec_type"]: s for s in info["streams"]}
     assert len(info["streams"]) == 2
@@ -84,7 +88,7 @@ def test_render_produces_a_playable_narrated_video(tmp_path, cache, lesson, lang
     assert longest <= 8.0, f"the picture stands still for {longest:.1f} s"
     assert total < 0.4 * video, f"still for {total:.0f} of {video:.0f} s"
 
-    subtitles = parse_srt((tmp_path / f"{lesson}.srt").read_text(encoding="utf-8"))
+    subtitles = parse_srt((out / f"{lesson}.srt").read_text(encoding="utf-8"))
     assert [n for n, *_ in subtitles] == list(range(1, len(subtitles) + 1))
     assert subtitles[0][1] == 0.0
     for (_, start, end, lines), (_, next_start, _, _) in zip(subtitles, subtitles[1:] + [
@@ -92,7 +96,7 @@ def test_render_produces_a_playable_narrated_video(tmp_path, cache, lesson, lang
         assert start < end <= next_start + 1e-3 and lines
         assert end - start >= 1.2 - 1e-3, f"{lines} is up for {end - start:.2f} s"
     assert subtitles[-1][2] <= video + 1e-3
-    vtt = (tmp_path / f"{lesson}.vtt").read_text(encoding="utf-8")
+    vtt = (out / f"{lesson}.vtt").read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT") and vtt.count(" --> ") == len(subtitles)
     if lesson == "convolution":
         said = " ".join(line for *_, lines in subtitles for line in lines)

@@ -1,0 +1,118 @@
+"""Render jobs of a course build: self-contained, picklable, keyed by their content.
+
+A job holds everything its render needs (the scene class's import path, the trace, the labels,
+the narration's WAV files, the durations, the quality), so a local process or a Dask worker on
+another machine can run it. Its key hashes everything that shapes its output; the job writes
+into `<folder>/<key>/` through a temporary folder renamed at the end, so a finished folder is
+always complete and an existing one means the job can be skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from engine.trace import Trace
+from render.cache import content_key
+from render.files import sweep, work_folder
+
+PROJECT = Path(__file__).resolve().parents[1]
+# The code that shapes a rendered scene: the engine, the scenes, and the render stages.
+SHAPING = ("engine", "scenes", "render/manim_run.py", "render/publish.py", "render/audio.py",
+           "render/subtitles.py", "render/media.py", "render/jobs.py")
+DONE = "done.json"
+
+
+@cache
+def source_hash() -> str:
+    """One hash of every source file that shapes a scene's video."""
+    digest = hashlib.sha256()
+    for entry in SHAPING:
+        path = PROJECT / entry
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(str(file.relative_to(PROJECT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def versions() -> dict[str, str]:
+    return {package: metadata.version(package) for package in ("manim", "lecture")}
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # for messages: "chapter 'cnn', scene 1 (convolution)"
+    scene: str  # "module:Class"
+    trace: Trace
+    labels: Mapping[str, str]
+    cue_ids: tuple[str, ...]
+    cue_texts: tuple[str, ...]  # as subtitled
+    speech: tuple[tuple[str, Path, float] | None, ...]  # (cache key, WAV, seconds); None: silent
+    durations: Mapping[str, float]
+    quality: tuple[int, int, int]  # width, height, fps
+    lang: str
+    parameters: Mapping[str, Any]
+    lesson: str
+
+    @property
+    def key(self) -> str:
+        """Everything that shapes the output, and nothing else (not where it is written)."""
+        return content_key({
+            "scene": self.scene, "source": source_hash(), "versions": versions(),
+            "trace": self.trace.to_dict(), "parameters": self.parameters,
+            "labels": dict(self.labels), "cues": list(zip(self.cue_ids, self.cue_texts,
+                                                          strict=True)),
+            "speech": [part and part[0] for part in self.speech],
+            "durations": dict(self.durations),
+            "quality": self.quality, "lang": self.lang})[:24]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    key: str
+    seconds: float
+    peak_memory_mb: float
+    cached: bool
+
+
+def finished(folder: Path, key: str) -> bool:
+    return (folder / key / DONE).is_file()
+
+
+def run_job(job: Job, folder: Path) -> JobResult:
+    """Render `job` into `folder/<key>/` unless it is there; safe to run twice at once."""
+    key = job.key
+    if finished(folder, key):
+        return JobResult(key, 0.0, 0.0, cached=True)
+    began = time.perf_counter()
+    from render.manim_run import Quality, render
+    from render.publish import publish_job
+
+    module, _, name = job.scene.partition(":")
+    scene_class = getattr(importlib.import_module(module), name)
+    folder.mkdir(parents=True, exist_ok=True)
+    with work_folder(folder) as work, work_folder(Path(tempfile.gettempdir())) as media:
+        rendered = render(scene_class, job.trace, job.labels, job.durations,
+                          Quality(*job.quality), media)
+        publish_job(job, rendered, work)
+        (work / DONE).write_text(content_key({"key": key})[:8], encoding="utf-8")
+        for leftover in ("narration.wav", "loud.wav"):
+            (work / leftover).unlink(missing_ok=True)
+        try:
+            os.rename(work, folder / key)  # one step: the folder appears complete
+        except OSError:  # another worker finished the same job first; keep theirs
+            pass
+    sweep(folder)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return JobResult(key, time.perf_counter() - began, peak, cached=False)
