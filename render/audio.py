@@ -62,7 +62,7 @@ def normalize(source: Path, out: Path, target: float = TARGET_LUFS,
     for _ in range(6):
         _limit(source, out, gain, peak)
         result = measure(out)
-        if abs(result.integrated - target) <= 0.15:
+        if abs(result.integrated - target) <= 0.3:
             break
         gain += target - result.integrated
     return result

@@ -29,14 +29,14 @@ from engine.errors import ParamError
 from render.cache import content_key
 from render.errors import UserError
 from render.files import die_with_parent, publish_group, usable_folder, work_folder
-from render.jobs import Job, JobResult, finished, run_job
+from render.jobs import DONE, Job, JobResult, finished, run_job
 from render.lessons import LESSONS
 from render.manifest import Course
 from render.manim_run import QUALITIES
 from render.narrate import Narration, narrate
 from render.narration import SCRIPTS_DIR, script_path
 from render.prepare import PreparedScene, prepare
-from render.stitch import Part, duration, join
+from render.stitch import Part, join
 from render.subtitles import Subtitle, cue_subtitles, to_srt, to_vtt
 from render.watch_page import PageChapter, watch_page
 from scenes.title_card import EMPTY, SECONDS
@@ -194,8 +194,10 @@ def run_jobs(jobs: Sequence[Job], folder: Path, options: BuildOptions,
     describe(0)
     if not todo:
         return results
+    # Longest first: a short title card never holds up a long scene at the end.
+    ordered = sorted(todo.values(), key=lambda job: -sum(job.durations.values()))
     with executor(options) as runner:
-        pending = {runner.submit(job, folder): job for job in todo.values()}
+        pending = {runner.submit(job, folder): job for job in ordered}
         describe(min(len(pending), runner.slots))
         for future in runner.as_completed(list(pending)):
             job = pending.pop(future)
@@ -213,12 +215,13 @@ def run_jobs(jobs: Sequence[Job], folder: Path, options: BuildOptions,
 
 
 def _part(folder: Path, job: Job, title: str) -> Part:
+    done = json.loads((folder / job.key / DONE).read_text(encoding="utf-8"))
     sheet = json.loads((folder / job.key / "scene.cues.json").read_text(encoding="utf-8"))
     lines: list[Subtitle] = []
     for cue in sheet["cues"]:
         if cue["text"] and cue["speech_seconds"]:
             lines += cue_subtitles(cue["text"], cue["start"], cue["speech_seconds"], cue["end"])
-    return Part(folder / job.key / "scene.mp4", tuple(lines), title)
+    return Part(folder / job.key / "scene.mp4", done["seconds"], tuple(lines), title)
 
 
 def assemble(course: Course, plans: Sequence[ChapterPlan], options: BuildOptions, folder: Path,
@@ -248,9 +251,10 @@ def assemble(course: Course, plans: Sequence[ChapterPlan], options: BuildOptions
             for ext, text in (("srt", to_srt(lines)), ("vtt", to_vtt(lines))):
                 built[f"{chapter.id}.{ext}"] = work / f"{chapter.id}.{ext}"
                 built[f"{chapter.id}.{ext}"].write_text(text, encoding="utf-8")
-            chapter_parts.append(Part(video, tuple(lines), chapter.title))
+            seconds = sum(p.seconds for p in parts)
+            chapter_parts.append(Part(video, seconds, tuple(lines), chapter.title))
             page.append(PageChapter(chapter.id, chapter.title, clock, chapter.lessons))
-            clock += sum(duration(p.video) for p in parts)
+            clock += seconds
             progress.advance(task)
         course_video = work / "course.mp4"
         lines = join(chapter_parts, course_video, work, chapters=True)

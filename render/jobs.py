@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import resource
 import tempfile
@@ -98,6 +99,7 @@ def run_job(job: Job, folder: Path) -> JobResult:
     began = time.perf_counter()
     from render.manim_run import Quality, render
     from render.publish import publish_job
+    from render.stitch import duration
 
     module, _, name = job.scene.partition(":")
     scene_class = getattr(importlib.import_module(module), name)
@@ -105,8 +107,9 @@ def run_job(job: Job, folder: Path) -> JobResult:
     with work_folder(folder) as work, work_folder(Path(tempfile.gettempdir())) as media:
         rendered = render(scene_class, job.trace, job.labels, job.durations,
                           Quality(*job.quality), media)
-        publish_job(job, rendered, work)
-        (work / DONE).write_text(content_key({"key": key})[:8], encoding="utf-8")
+        built = publish_job(job, rendered, work)
+        seconds = duration(built["scene.mp4"])
+        (work / DONE).write_text(json.dumps({"key": key, "seconds": seconds}), encoding="utf-8")
         for leftover in ("narration.wav", "loud.wav"):
             (work / leftover).unlink(missing_ok=True)
         try:

@@ -15,11 +15,13 @@ from render.subtitles import Subtitle
 @dataclass(frozen=True)
 class Part:
     video: Path  # an MP4 with the build's shared codec settings
+    seconds: float  # its container duration (what the concat demuxer advances by)
     subtitles: tuple[Subtitle, ...]  # times relative to the part's start
     title: str = ""  # for a chapter marker
 
 
 def duration(video: Path) -> float:
+    """A video's container duration (ffprobe: about 60 ms, so parts record theirs once)."""
     return float(probe(video)["format"]["duration"])
 
 
@@ -36,7 +38,7 @@ def join(parts: Sequence[Part], out: Path, work: Path, chapters: bool = False) -
     offsets, clock = [], 0.0
     for part in parts:
         offsets.append(clock)
-        clock += duration(part.video)
+        clock += part.seconds
     command = [ffmpeg(), "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i",
                str(listing)]
     if chapters:
