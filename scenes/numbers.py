@@ -34,4 +34,13 @@ def fmt_exact(value: float) -> str:
     return fmt(value, 4)
 
 
-FORMATS = {"fmt": fmt, "exact": fmt_exact}
+def fmt_sci(value: float) -> str:
+    """Like fmt, but a small non-zero magnitude (below 0.01, which fmt would show as 0) in
+    scientific notation with two significant digits: 3.2e-4."""
+    if math.isfinite(value) and value != 0 and abs(value) < 0.01:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return fmt(value)
+
+
+FORMATS = {"fmt": fmt, "exact": fmt_exact, "sci": fmt_sci}
