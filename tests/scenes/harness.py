@@ -108,6 +108,13 @@ def watch_render(lesson: Lesson, overrides: dict, lang: str = "zh",
     """Render the lesson's scene silently, checking every frame; return (scene, findings)."""
     trace = lesson.model.run(overrides)
     labels, _ = fill_script(load_script(lesson.script, lang), trace.to_dict())
+    return watch_scene(lesson.scene_class(), trace, labels, durations, quality, media_dir)
+
+
+def watch_scene(scene_class: type, trace: Any, labels: dict[str, str],
+                durations: dict[str, float] | None = None, quality: Quality = SIZE,
+                media_dir: Any = None) -> tuple[Any, Watch]:
+    """Render any NarratedScene silently, checking every frame; return (scene, findings)."""
     values = trace.to_dict()
     found = Watch()
     with tempconfig(manim_config(quality, media_dir, write_to_movie=False)):
@@ -116,7 +123,7 @@ def watch_render(lesson: Lesson, overrides: dict, lang: str = "zh",
         frame = regions.frame
         band_rows = int(np.ceil(quality.height * (1 - 0.13))) + 1
         background = np.array(theme.BACKGROUND.to_int_rgb())
-        scene = lesson.scene_class()(trace=trace, labels=labels, durations=durations)
+        scene = scene_class(trace=trace, labels=labels, durations=durations)
         original = scene.renderer.add_frame
 
         def inspect(pixels: np.ndarray, num_frames: int = 1) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from render.lessons import LESSONS
 from scenes import theme
-from tests.scenes.harness import cases, watch_render
+from tests.scenes.harness import cases, watch_render, watch_scene
 
 CONTROL = Path(__file__).parent / "control"
 
@@ -60,3 +60,15 @@ def compare_with_control(frame, control, request):
     difference = np.abs(frame.astype(int) - expected.astype(int))
     assert difference.mean() < 1.0, f"mean pixel difference {difference.mean():.2f}"
     assert (difference.max(axis=2) > 40).mean() < 0.005
+
+
+def test_the_title_card_keeps_the_band_free_and_shows_its_titles(tmp_path):
+    from scenes.title_card import EMPTY, TitleCardScene
+
+    long_title = "卷积神经网络：一个相当长的章节标题，用来检查它是否放得下"
+    labels = {"course": "深度学习", "chapter": long_title}
+    scene, found = watch_scene(TitleCardScene, EMPTY, labels, {"title": 2.5},
+                               media_dir=tmp_path)
+    assert [slot.id for slot in scene.timeline] == ["title"]
+    assert found.band_pixels == [] and found.outside == [] and found.numbers == []
+    assert found.frames >= 2 and scene.timeline[0].end >= 2.5
