@@ -5,6 +5,7 @@ interrupt at any moment ends with one line, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -76,6 +77,26 @@ def _parser() -> argparse.ArgumentParser:
                        help="render on this Dask cluster instead of local processes")
     check = course_sub.add_parser("check", help="validate a manifest without rendering")
     check.add_argument("manifest", type=Path)
+    new = course_sub.add_parser("new", help="start a course folder of your own (course.toml, "
+                                "scripts/)")
+    new.add_argument("folder", type=Path)
+
+    slides = sub.add_parser("slides", help="slides (one per cue) from a lesson or a course")
+    slides.add_argument("target", metavar="LESSON|MANIFEST")
+    slides.add_argument("--to", choices=("html", "pptx", "pdf"), default="html",
+                        help="html: a folder that opens offline; pptx; pdf: a handout (html)")
+    slides.add_argument("--narration", choices=("on", "off"), default="on",
+                        help="off: silent clips, for speaking live (on)")
+    _sets(slides)
+    _render_options(slides, f"output folder ({DEFAULT_OUT}/; a course: {DEFAULT_OUT}/course)")
+
+    script = sub.add_parser("script", help="a lesson's narration, to rewrite in your course")
+    script_sub = script.add_subparsers(dest="script_command", required=True, metavar="ACTION")
+    copy = script_sub.add_parser("copy", help="copy a lesson's narration into a folder")
+    copy.add_argument("lesson")
+    copy.add_argument("--lang", choices=LANGS, required=True)
+    copy.add_argument("--to", type=Path, required=True, metavar="DIR",
+                      help="e.g. my-course/scripts/")
     return parser
 
 
@@ -86,10 +107,27 @@ def run(argv: list[str]) -> int:
 
         print_lessons()
         return 0
+    if args.command == "course" and args.course_command == "new":
+        from render.remix import new_course
+
+        manifest = new_course(args.folder)
+        print(f"wrote {manifest} and {manifest.parent / 'scripts'}/; next: edit it, then "
+              f"`lecture course build {manifest}`", file=sys.stderr)
+        return 0
     if args.command == "course":
         from render.course_command import course
 
         return course(args)
+    if args.command == "slides":
+        from render.slides_command import slides
+
+        return slides(args, DEFAULT_OUT)
+    if args.command == "script":
+        from render.remix import copy_script
+
+        target = copy_script(args.lesson, args.lang, args.to)
+        print(f"wrote {target}; edit its text (keep the ids and placeholders)", file=sys.stderr)
+        return 0
     from render.lessons import get_lesson
     from render.overrides import parse_sets
 
@@ -127,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lecture: interrupted; partial work was removed", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: one line, the traceback only when asked for
+        if os.environ.get("LECTURE_DEBUG"):
+            raise
+        print(f"lecture: internal error: {type(error).__name__}: {error}; please report it "
+              "(LECTURE_DEBUG=1 shows where it happened)", file=sys.stderr)
+        return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
 

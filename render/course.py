@@ -96,8 +96,11 @@ def prepare_course(course: Course, lang: str) -> list[list[PreparedScene]]:
 
 def scene_job(scene: PreparedScene, narration: Narration, lang: str, quality: tuple,
               name: str, speech_folder: Path) -> Job:
-    speech = []
+    speech: list[tuple[str, Path, float] | None] = []
     for spoken in narration.speeches:
+        if spoken is None:  # a silent cue
+            speech.append(None)
+            continue
         key = spoken.path.stem
         shared = speech_folder / spoken.path.name  # workers elsewhere see only OUT
         if not shared.exists():
@@ -118,7 +121,7 @@ def title_job(course_title: str, chapter_title: str, chapter_id: str, lang: str,
 
 
 def plan(course: Course, options: BuildOptions, progress: Progress, console: Console,
-         speech_folder: Path) -> list[ChapterPlan]:
+         speech_folder: Path, title_cards: bool = True) -> list[ChapterPlan]:
     prepared = prepare_course(course, options.lang)
     flat = [scene for chapter in prepared for scene in chapter]
     narrations = iter(narrate(flat, options.voice, options.lang, progress, console))
@@ -127,7 +130,7 @@ def plan(course: Course, options: BuildOptions, progress: Progress, console: Con
     plans = []
     for chapter, scenes in zip(course.chapters, prepared, strict=True):
         jobs = [title_job(course.title[options.lang], chapter.title[options.lang], chapter.id,
-                          options.lang, quality)]
+                          options.lang, quality)] if title_cards else []
         for spec, scene in zip(chapter.scenes, scenes, strict=True):
             jobs.append(scene_job(scene, next(narrations), options.lang, quality,
                                   f"{spec.where} ({spec.lesson})", speech_folder))

@@ -9,6 +9,7 @@ always complete and an existing one means the job can be skipped.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import json
@@ -28,21 +29,49 @@ from render.cache import content_key
 from render.files import sweep, work_folder
 
 PROJECT = Path(__file__).resolve().parents[1]
-# The code that shapes a rendered scene: the engine, the scenes, and the render stages.
-SHAPING = ("engine", "scenes", "render/manim_run.py", "render/publish.py", "render/audio.py",
-           "render/subtitles.py", "render/media.py", "render/jobs.py")
+PACKAGES = ("engine", "scenes", "render")
+# The render stages every scene goes through, besides the scene's own imports.
+STAGES = ("render.manim_run", "render.publish", "render.jobs")
 DONE = "done.json"
 
 
 @cache
-def source_hash() -> str:
-    """One hash of every source file that shapes a scene's video."""
+def _imports(module: str) -> frozenset[str]:
+    """The project modules that `module` imports (read from its source, not executed)."""
+    path = PROJECT / (module.replace(".", "/") + ".py")
+    if not path.is_file():
+        path = PROJECT / module.replace(".", "/") / "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                 [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                 if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+        for name in names:
+            if name.split(".")[0] in PACKAGES and (
+                    (PROJECT / (name.replace(".", "/") + ".py")).is_file()
+                    or (PROJECT / name.replace(".", "/") / "__init__.py").is_file()):
+                found.add(name)
+    return frozenset(found)
+
+
+@cache
+def source_hash(scene_module: str) -> str:
+    """One hash of the source files a scene's video depends on: its module and every project
+    module it imports, transitively, and the render stages. Editing another lesson's scene or
+    engine does not change it."""
+    seen: set[str] = set()
+    todo = [scene_module, *STAGES]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += sorted(_imports(module) - seen)
     digest = hashlib.sha256()
-    for entry in SHAPING:
-        path = PROJECT / entry
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(str(file.relative_to(PROJECT)).encode())
-            digest.update(file.read_bytes())
+    for module in sorted(seen):
+        path = PROJECT / (module.replace(".", "/") + ".py")
+        path = path if path.is_file() else PROJECT / module.replace(".", "/") / "__init__.py"
+        digest.update(module.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -70,7 +99,8 @@ class Job:
     def key(self) -> str:
         """Everything that shapes the output, and nothing else (not where it is written)."""
         return content_key({
-            "scene": self.scene, "source": source_hash(), "versions": versions(),
+            "scene": self.scene, "source": source_hash(self.scene.partition(":")[0]),
+            "versions": versions(),
             "trace": self.trace.to_dict(), "parameters": self.parameters,
             "labels": dict(self.labels), "cues": list(zip(self.cue_ids, self.cue_texts,
                                                           strict=True)),

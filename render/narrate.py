@@ -22,17 +22,18 @@ from render.tts.speak import Speaker, backend_for, offline_backend
 
 PAUSE = 0.5  # seconds of quiet after each cue, so sentences do not run together
 MIN_CUE = 1.3  # seconds: even a very short cue stays up long enough to read its subtitle
+SILENT_CUE = 4.0  # seconds for a cue whose text is empty (its animations may take longer)
 
 
 @dataclass(frozen=True)
 class Narration:
-    speeches: tuple[Speech, ...]  # one per cue, in the scene's order
+    speeches: tuple[Speech | None, ...]  # one per cue, in the scene's order; None: silent
     backend: str
     voice: str
 
     def durations(self, scene: PreparedScene) -> dict[str, float]:
         """How long each cue lasts on screen: its speech and a pause."""
-        return {cue.id: max(speech.duration + PAUSE, MIN_CUE)
+        return {cue.id: max(speech.duration + PAUSE, MIN_CUE) if speech else SILENT_CUE
                 for cue, speech in zip(scene.cues, self.speeches, strict=True)}
 
 
@@ -43,7 +44,7 @@ def narrate(scenes: Sequence[PreparedScene], voice: str, lang: str, progress: Pr
         return _speak(Speaker(backend_for(voice, lang), lang, rate), scenes, progress)
     offline = Speaker(offline_backend(lang), lang, rate)
     online = Speaker(EdgeBackend(attempts=2, timeout=20, backoff=0.5), lang, rate)
-    texts = [cue.speech for scene in scenes for cue in scene.cues]
+    texts = [cue.speech for scene in scenes for cue in scene.cues if cue.speech]
     # A voice that has every cue cached already is kept: rebuilds stay identical and need
     # no network (edge first, as always).
     for speaker in (online, offline):
@@ -69,7 +70,7 @@ def _speak(speaker: Speaker, scenes: Sequence[PreparedScene],
         for scene in scenes:
             speeches = []
             for cue in scene.cues:
-                speeches.append(speaker.speak(cue.speech))
+                speeches.append(speaker.speak(cue.speech) if cue.speech else None)
                 progress.advance(task)
             narrations.append(Narration(tuple(speeches), speaker.backend.name, speaker.voice))
         return narrations

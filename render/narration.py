@@ -8,6 +8,8 @@ Nothing is evaluated: the path is looked up in the trace's JSON, and the value m
 number. Without a spec, numbers are written exactly as the scene writes them. `{{` and `}}`
 are literal braces.
 
+A cue whose text is empty (`text = ""`) is silent: its animation plays at its own pace.
+
 A cue whose words depend on the run (which kernel, which pooling mode) names a trace key in
 `by` and gives `text` as a table from that key's value to the words, with `other` for any
 value not listed:
@@ -88,8 +90,11 @@ def load_script(lesson: str, lang: str, folder: Path = SCRIPTS_DIR) -> Script:
 
 def _cue(path: Path, cue_id: str, text: Any, by: Any) -> Cue:
     def words(value: Any, where: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise UserError(f"{path}: cue {cue_id!r} needs a non-empty text{where}")
+        if not isinstance(value, str):
+            raise UserError(f"{path}: cue {cue_id!r} needs a text{where} (text = \"\" for a "
+                            "silent cue)")
+        if not value.strip():
+            return ""  # silent: the animation plays at its own pace
         if not any(ch.isalnum() for ch in value):
             raise UserError(f"{path}: cue {cue_id!r} has no words{where}, only {value.strip()!r}; "
                             "write what the voice should say")

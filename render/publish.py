@@ -22,7 +22,7 @@ EXTENSIONS = ("mp4", "srt", "vtt", "cues.json")
 def publish(scene: PreparedScene, narration: Narration, rendered: Rendered, work: Path,
             stem: str) -> dict[str, Path]:
     """Build `stem.mp4`, `.srt`, `.vtt` and `.cues.json` in `work`; return {name: path}."""
-    speech = [(s.path, s.duration) for s in narration.speeches]
+    speech = [(s.path, s.duration) if s else None for s in narration.speeches]
     sheet = {"lesson": scene.lesson.name, "lang": scene.lang, "parameters": scene.overrides,
              "backend": narration.backend, "voice": narration.voice}
     return build_outputs([cue.text for cue in scene.cues], speech, rendered, work, stem, sheet)

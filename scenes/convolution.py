@@ -53,6 +53,8 @@ class ConvolutionScene(NarratedScene):
               "negative", "compare_kernel", "compare_output", "stride", "dropped",
               "stride_output", "padding", "padding_output", "channel_out", "next_layer",
               "shared_conv", "shared_dense")
+    HANDOUT = ("output", "output_max", "output_min", "compare_output", "channels_output",
+               "kernel_weights", "dense_weights")
     EXAMPLES = (
         {"stride": 2, "padding": 1, "bias": -0.5},
         {"kernel": "blur", "input": "digit-3"},

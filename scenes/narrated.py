@@ -57,6 +57,8 @@ class NarratedScene(Scene):
     params: ClassVar[Mapping[str, Any]] = {}
     # Parameter sets the tests render besides the defaults (a variant is a parameter change).
     EXAMPLES: ClassVar[tuple[Mapping[str, Any], ...]] = ()
+    # Trace paths of the key numbers a handout lists (besides the parameters).
+    HANDOUT: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, trace: Trace | None = None,
                  durations: Mapping[str, float] | None = None,

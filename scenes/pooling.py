@@ -36,6 +36,7 @@ class PoolingScene(NarratedScene):
             "other_backward", "summary")
     LABELS = ("title", "input", "input_padded", "max_output", "avg_output", "arithmetic",
               "grad_output", "max_grad_input", "avg_grad_input")
+    HANDOUT = ("output", "argmax", "other_output", "grad_input", "other_grad_input")
     EXAMPLES = (
         {"mode": "avg"},
         {"input": "digit-5", "size": 3, "stride": 2, "padding": 1},

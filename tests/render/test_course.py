@@ -102,6 +102,10 @@ def job(tmp_path_factory):
 
 
 def test_the_job_key_covers_what_shapes_the_scene_and_nothing_else(job, monkeypatch, tmp_path):
+    # Editing a scene's own module or anything it imports changes its key; another lesson's
+    # module does not.
+    assert "engine/pool.py" in source_files("scenes.pooling")
+    assert "scenes/convolution.py" not in source_files("scenes.pooling")
     from engine.pool import LESSON
 
     key = job.key
@@ -120,11 +124,21 @@ def test_the_job_key_covers_what_shapes_the_scene_and_nothing_else(job, monkeypa
     same = [replace(job, name="chapter 'x', scene 9"),
             replace(job, speech=tuple((k, tmp_path / p.name, s) for k, p, s in job.speech))]
     assert {other.key for other in same} == {key}
-    monkeypatch.setattr(jobs, "source_hash", lambda: "edited")
+    monkeypatch.setattr(jobs, "source_hash", lambda module: "edited")
     assert job.key != key
     monkeypatch.undo()
     monkeypatch.setattr(jobs, "versions", lambda: {"manim": "0.23.0", "lecture": "0.1.0"})
     assert job.key != key
+
+
+def source_files(module):
+    seen, todo = set(), [module, *jobs.STAGES]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += jobs._imports(name)
+    return {name.replace(".", "/") + ".py" for name in seen}
 
 
 def lecture(*args, cache, timeout=600):
