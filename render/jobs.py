@@ -42,7 +42,13 @@ def _imports(module: str) -> frozenset[str]:
     if not path.is_file():
         path = PROJECT / module.replace(".", "/") / "__init__.py"
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and getattr(block.test, "id", "") == "TYPE_CHECKING"
+                   for n in ast.walk(block)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
                  [node.module] + [f"{node.module}.{a.name}" for a in node.names]
                  if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])

@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from render.audio import narration_track, normalize
 from render.manim_run import Rendered
 from render.media import mux
-from render.narrate import Narration
-from render.prepare import PreparedScene
 from render.subtitles import Subtitle, cue_subtitles, to_srt, to_vtt
+
+if TYPE_CHECKING:  # types only: the stage itself does not depend on them (see jobs.py)
+    from render.narrate import Narration
+    from render.prepare import PreparedScene
 
 EXTENSIONS = ("mp4", "srt", "vtt", "cues.json")
 

@@ -293,3 +293,14 @@ def test_a_scene_failing_in_a_worker_stops_the_build_naming_it(job, tmp_path):
                                            r"rendering: ModuleNotFoundError"):
         run_jobs([broken], tmp_path, BuildOptions(jobs=1), progress)
     assert [p for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
+
+
+@pytest.mark.render
+def test_course_slides_reuse_the_course_renders(dask_build):
+    manifest, out, cache, _ = dask_build
+    result = lecture("slides", str(manifest), "--to", "pdf", *BUILD, "--out", str(out),
+                     cache=cache)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"scenes\s+0 rendered, \d+ cached", result.stderr), result.stderr
+    decks = sorted(p.name for p in (out / "slides").iterdir() if not p.name.startswith("."))
+    assert decks == ["avg.pdf", "course.pdf", "max.pdf"]
