@@ -5,7 +5,6 @@ subtitles, the watch page in headless Chromium, incremental rebuilds and a kille
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from render.media import probe
 from render.narrate import narrate
 from render.pipeline import progress_bars
 from render.prepare import prepare
+from tests.render.browser import open_page
 from tests.render.cli_run import run
 
 TWO_CHAPTERS = """\
@@ -195,23 +195,9 @@ def test_chapters_and_course_join_by_stream_copy(dask_build):
 
 @pytest.mark.render
 def test_the_watch_page_plays_offline_in_chromium(dask_build):
-    from playwright.sync_api import sync_playwright
-
     _, out, _, _ = dask_build
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
-        page = browser.new_page()
-        failed, remote = [], []
-        # A video's range requests are aborted when it seeks (net::ERR_ABORTED): not failures.
-        page.on("requestfailed", lambda request: failed.append((request.url, request.failure))
-                if "ERR_ABORTED" not in (request.failure or "") else None)
-        page.on("request", lambda request: remote.append(request.url)
-                if not request.url.startswith(("file:", "data:")) else None)
-        page.goto((out / "index.html").resolve().as_uri())
+    with open_page(out / "index.html") as visit:
+        page = visit.page
         video = "document.getElementById('course')"
         page.wait_for_function(f"{video}.readyState >= 1", timeout=30_000)
         page.wait_for_function(f"{video}.textTracks[0].cues && "
@@ -220,8 +206,7 @@ def test_the_watch_page_plays_offline_in_chromium(dask_build):
         page.click("#chapter-avg button")
         page.wait_for_function(f"{video}.currentTime >= {start - 0.1}", timeout=10_000)
         assert page.evaluate(f"{video}.error") is None
-        browser.close()
-    assert failed == [] and remote == []
+    assert visit.failed == [] and visit.remote == []
     assert start > 60
 
 

@@ -4,7 +4,6 @@ data: a course folder, a lesson's narration copied and rewritten, a cue made sil
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from render.errors import UserError
 from render.manifest import load_course
 from render.narration import fill_script, load_script
+from tests.render.browser import open_page
 from tests.render.cli_run import run
 
 SLIDES = ["--voice", "espeak", "--quality", "preview"]
@@ -51,27 +51,13 @@ def test_every_cue_starts_on_a_key_frame_so_cuts_need_no_re_encode(decks):
 
 @pytest.mark.render
 def test_the_html_deck_plays_offline_in_chromium(decks):
-    from playwright.sync_api import sync_playwright
-
     out, _, cues, _ = decks
     deck = out / "slides" / "pooling"
     page_text = (deck / "index.html").read_text(encoding="utf-8")
     assert page_text.count('class="slide"') == len(cues)
     assert "http://" not in page_text and "https://" not in page_text
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--autoplay-policy=no-user-gesture-required",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
-        page = browser.new_page()
-        failed, remote = [], []
-        page.on("requestfailed", lambda request: failed.append((request.url, request.failure))
-                if "ERR_ABORTED" not in (request.failure or "") else None)
-        page.on("request", lambda request: remote.append(request.url)
-                if not request.url.startswith(("file:", "data:")) else None)
-        page.goto((deck / "index.html").resolve().as_uri())
+    with open_page(deck / "index.html") as visit:
+        page = visit.page
         page.wait_for_function("document.querySelector('.slide.current video').currentTime > 0.3",
                                timeout=20_000)
         assert page.evaluate("document.querySelector('.slide.current').id") == "slide-1"
@@ -82,8 +68,7 @@ def test_the_html_deck_plays_offline_in_chromium(decks):
         page.keyboard.press("s")
         notes = page.locator(".slide.current .notes")
         assert notes.is_visible() and notes.text_content() == cues[1]["text"]
-        browser.close()
-    assert failed == [] and remote == []
+    assert visit.failed == [] and visit.remote == []
 
 
 @pytest.mark.render
