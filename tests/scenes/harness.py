@@ -9,6 +9,7 @@ written is the trace's value at its path) or is a caption filled from the script
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,7 @@ def watch_scene(scene_class: type, trace: Any, labels: dict[str, str],
                 durations: dict[str, float] | None = None, quality: Quality = SIZE,
                 media_dir: Any = None) -> tuple[Any, Watch]:
     """Render any NarratedScene silently, checking every frame; return (scene, findings)."""
+    media_dir = media_dir if media_dir is not None else tempfile.mkdtemp(prefix="lecture-test-")
     values = trace.to_dict()
     found = Watch()
     with tempconfig(manim_config(quality, media_dir, write_to_movie=False)):
