@@ -35,12 +35,21 @@ STAGES = ("render.manim_run", "render.publish", "render.jobs")
 DONE = "done.json"
 
 
+def _source(module: str) -> Path | None:
+    """The file of a project module, or None when there is none (the render then reports it)."""
+    base = PROJECT / module.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
 @cache
 def _imports(module: str) -> frozenset[str]:
     """The project modules that `module` imports (read from its source, not executed)."""
-    path = PROJECT / (module.replace(".", "/") + ".py")
-    if not path.is_file():
-        path = PROJECT / module.replace(".", "/") / "__init__.py"
+    path = _source(module)
+    if path is None:
+        return frozenset()
     found = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
     typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
@@ -53,9 +62,7 @@ def _imports(module: str) -> frozenset[str]:
                  [node.module] + [f"{node.module}.{a.name}" for a in node.names]
                  if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
         for name in names:
-            if name.split(".")[0] in PACKAGES and (
-                    (PROJECT / (name.replace(".", "/") + ".py")).is_file()
-                    or (PROJECT / name.replace(".", "/") / "__init__.py").is_file()):
+            if name.split(".")[0] in PACKAGES and _source(name):
                 found.add(name)
     return frozenset(found)
 
@@ -74,10 +81,9 @@ def source_hash(scene_module: str) -> str:
             todo += sorted(_imports(module) - seen)
     digest = hashlib.sha256()
     for module in sorted(seen):
-        path = PROJECT / (module.replace(".", "/") + ".py")
-        path = path if path.is_file() else PROJECT / module.replace(".", "/") / "__init__.py"
+        path = _source(module)
         digest.update(module.encode())
-        digest.update(path.read_bytes())
+        digest.update(path.read_bytes() if path else b"")
     return digest.hexdigest()
 
 

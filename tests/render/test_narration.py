@@ -94,7 +94,7 @@ def write(tmp_path, text):
 
 
 @pytest.mark.parametrize("text,message", [
-    ("[[cues]]\nid = 'a'\n", "cue 'a' needs a non-empty text"),
+    ("[[cues]]\nid = 'a'\n", "cue 'a' needs a text"),
     ("[[cues]]\nid = 'A b'\ntext = 'x'\n", "cue #1 needs an id"),
     ("[[cues]]\nid = 'a'\ntext = 'x'\n[[cues]]\nid = 'a'\ntext = 'y'\n", "used twice"),
     ("cues = 3\n", "needs a list of cues"),
