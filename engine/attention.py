@@ -21,6 +21,13 @@ default_rng([seed, crc32(utf-8 bytes of the token)]). The projections come from 
 
 Masked scores are stored as -inf (null in JSON). The gradients are those of the loss
 L = 1/2 ||Y||^2 (sum of squares of every output entry), so dL/dY = Y.
+
+Besides the run, the trace holds what the video teaches with (all on head 0): one query (the
+last token) worked out (`focus_*`: the key it weighs most, that score's dot product term by term,
+the row's exponentials and their sum, the weighted rows of V), the same inputs under the causal
+mask (`causal_*`, the run's own numbers when its mask is causal), why scores are divided by
+sqrt(d_k) measured on random vectors (`scale_demo`), and several heads joined by W_o
+(`multihead`: the run's own heads, or a two-head run on the same inputs when it has one).
 """
 
 from __future__ import annotations
@@ -199,6 +206,120 @@ def half_squared_norm(y: np.ndarray) -> tuple[float, np.ndarray]:
     return 0.5 * float((y * y).sum()), y
 
 
+# -- what the video teaches around the forward pass ----------------------------------------------
+SCALE_DEMO_DIMS = (4, 16, 64, 256)  # the d_k values compared
+SCALE_DEMO_ROWS = 500  # sampled queries per d_k, each against SCALE_DEMO_KEYS keys
+SCALE_DEMO_KEYS = 8
+SCALE_DEMO_STREAM = 0x5CA1E  # the demo's generator: default_rng([seed, SCALE_DEMO_STREAM])
+
+
+def softmax_jacobian(weights: np.ndarray) -> np.ndarray:
+    """d softmax(s) / ds for rows of softmax `weights` (... x n): diag(a) - a a^T."""
+    return np.einsum("...i,ij->...ij", weights, np.eye(weights.shape[-1])) - (
+        weights[..., :, None] * weights[..., None, :])
+
+
+@dataclass(frozen=True)
+class ScaleDemo:
+    """Why divide by sqrt(d_k), measured on random vectors whose entries have mean 0 and
+    variance 1 (as the paper argues): q . k then has variance d_k, so unscaled scores spread like
+    sqrt(d_k), the softmax saturates (one weight near 1) and its gradient, the Jacobian
+    diag(a) - a a^T, vanishes. Divided by sqrt(d_k) the spread stays near 1 at every d_k.
+
+    Per dimension d in `dims`: `rows` queries, each against `keys` keys (all drawn afresh)."""
+
+    dims: tuple[int, ...]
+    rows: int
+    keys: int
+    sqrt_dims: np.ndarray  # sqrt(d): what raw_std approaches
+    raw_std: np.ndarray  # std of every q . k (population std), per dimension
+    scaled_std: np.ndarray  # std of q . k / sqrt(d)
+    raw_max_weight: np.ndarray  # mean over rows of the largest softmax weight, unscaled scores
+    scaled_max_weight: np.ndarray  # the same for scaled scores
+    raw_grad: np.ndarray  # mean over rows of the softmax Jacobian's Frobenius norm, unscaled
+    scaled_grad: np.ndarray  # the same for scaled scores
+
+
+def measure_scaling(seed: int) -> ScaleDemo:
+    rng = np.random.default_rng([seed, SCALE_DEMO_STREAM])
+    everything = np.ones(SCALE_DEMO_KEYS, dtype=bool)
+    columns: dict[str, list[float]] = {name: [] for name in (
+        "raw_std", "scaled_std", "raw_max_weight", "scaled_max_weight", "raw_grad",
+        "scaled_grad")}
+    for d in SCALE_DEMO_DIMS:
+        q = rng.standard_normal((SCALE_DEMO_ROWS, 1, d))
+        k = rng.standard_normal((SCALE_DEMO_ROWS, SCALE_DEMO_KEYS, d))
+        raw = (q * k).sum(axis=-1)  # rows x keys
+        for name, scores in (("raw", raw), ("scaled", raw / np.sqrt(d))):
+            weights = masked_softmax(scores, everything)
+            columns[f"{name}_std"].append(float(scores.std()))
+            columns[f"{name}_max_weight"].append(float(weights.max(axis=-1).mean()))
+            norms = np.linalg.norm(softmax_jacobian(weights), axis=(-2, -1))
+            columns[f"{name}_grad"].append(float(norms.mean()))
+    return ScaleDemo(
+        dims=SCALE_DEMO_DIMS, rows=SCALE_DEMO_ROWS, keys=SCALE_DEMO_KEYS,
+        sqrt_dims=frozen_array(np.sqrt(np.array(SCALE_DEMO_DIMS, dtype=np.float64))),
+        **{name: frozen_array(values) for name, values in columns.items()})
+
+
+@dataclass(frozen=True)
+class MultiHead:
+    """Several heads side by side and joined by W_o: the run itself when it has several heads,
+    else a two-head run on the same X, mask, seed and d_k (its head 0 is the run's one head)."""
+
+    num_heads: int
+    same_as_run: bool  # True when these are the run's own heads
+    weights: np.ndarray  # H x T x T
+    outputs: np.ndarray  # H x T x d_k, each head's A_h V_h
+    concat: np.ndarray  # T x H d_k
+    concat_width: int  # H d_k
+    W_o: np.ndarray  # H d_k x d_model
+    output: np.ndarray  # T x d_model
+    focus_key_numbers: tuple[int, ...]  # per head: the key the last token weighs most, from 1
+
+
+def multi_head_view(x: np.ndarray, seed: int, d_k: int, heads: int,
+                    allowed: np.ndarray) -> MultiHead:
+    count = max(heads, 2)
+    w = init_weights(seed, x.shape[1], d_k, count)
+    fwd = multi_head_forward(x, w, count, allowed)
+    assert w.W_o is not None
+    return MultiHead(
+        num_heads=count, same_as_run=heads > 1,
+        weights=frozen_array(np.stack([r.weights for r in fwd.heads])),
+        outputs=frozen_array(np.stack([r.output for r in fwd.heads])),
+        concat=frozen_array(fwd.concat), concat_width=count * d_k, W_o=frozen_array(w.W_o),
+        output=frozen_array(fwd.output),
+        focus_key_numbers=tuple(int(np.argmax(r.weights[-1])) + 1 for r in fwd.heads))
+
+
+class Focus(NamedTuple):
+    """One query worked out on head 0: the key it weighs most, that score's dot product, the
+    row's exponentials and the weighted rows of V whose sum is the query's output."""
+
+    query: int
+    key: int
+    terms: np.ndarray  # q_i[m] * k_j[m], m = 0..d_k-1
+    raw_score: float  # q_i . k_j (before dividing by sqrt(d_k))
+    score: float  # s_ij = raw_score / sqrt(d_k)
+    exps: np.ndarray  # e^(s_ij) for every key j (e^-inf = 0 where masked)
+    exp_sum: float
+    weight: float  # a_ij = e^(s_ij) / exp_sum
+    weighted_values: np.ndarray  # a_ij v_j, T x d_k: its column sums are output row i
+
+
+def focus_on(query: int, q: np.ndarray, k: np.ndarray, v: np.ndarray,
+             result: HeadResult) -> Focus:
+    """The row `query` of one head's `result` (from `attend(q, k, v, ...)`), worked out."""
+    key = int(np.argmax(result.weights[query]))
+    terms = q[query] * k[key]
+    with np.errstate(over="ignore"):  # shown as written: e^s of the scores themselves
+        exps = np.exp(result.scores[query])
+    return Focus(query, key, terms, float(terms.sum()), float(result.scores[query, key]), exps,
+                 float(exps.sum()), float(result.weights[query, key]),
+                 result.weights[query][:, None] * v)
+
+
 # -- the lesson -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HeadTrace:
@@ -248,6 +369,30 @@ class AttentionTrace(Trace):
     grad_W_k: np.ndarray
     grad_W_v: np.ndarray
     grad_W_o: np.ndarray | None
+    # What the video shows around the run (all on head 0; see focus_on, measure_scaling, ...).
+    num_tokens: int
+    sqrt_d_k: float
+    weights_min: float  # head 0's smallest and largest weight (a legend's ends)
+    weights_max: float
+    focus_query: int  # the query worked out: the last token
+    focus_key: int  # the key it weighs most (0-based)
+    focus_key_number: int  # the same, counted from 1 (for narration)
+    focus_terms: np.ndarray  # q_i[m] * k_j[m]: the dot product's terms
+    focus_raw_score: float  # their sum, q_i . k_j
+    focus_score: float  # s_ij = focus_raw_score / sqrt(d_k)
+    focus_exps: np.ndarray  # e^(s_ij) along the query's row
+    focus_exp: float  # e^(s_ij) of the focus key
+    focus_exp_sum: float
+    focus_weight: float  # a_ij
+    focus_weighted_values: np.ndarray  # a_ij v_j, T x d_k; column sums: output row i
+    causal_scores: np.ndarray  # head 0 with the causal mask (the run's own if it is causal)
+    causal_weights: np.ndarray
+    causal_masked: int  # entries the causal mask hides: T (T - 1) / 2
+    causal_focus: int  # the row worked out under the mask: the second token (the first: T = 1)
+    causal_focus_exps: np.ndarray  # e^(s) along that row (0 where masked)
+    causal_focus_exp_sum: float
+    scale_demo: ScaleDemo
+    multihead: MultiHead
 
 
 def resolve_d_k(d_model: int, d_k: int | None, heads: int) -> int:
@@ -293,6 +438,13 @@ def attention(tokens: Sequence[str], d_model: int, d_k: int | None, heads: int, 
     def optional(a: np.ndarray | None) -> np.ndarray | None:
         return None if a is None else frozen_array(a)
 
+    first = head_traces[0]
+    causal = allowed_pairs(len(tokens), "causal")
+    causal_head = attend(first.Q, first.K, first.V, causal)
+    focus = focus_on(len(tokens) - 1, first.Q, first.K, first.V, fwd.heads[0])
+    causal_row = min(1, len(tokens) - 1)
+    causal_focus = focus_on(causal_row, first.Q, first.K, first.V, causal_head)
+
     return AttentionTrace(
         tokens=tokens,
         token_hashes=tuple(token_hash(t) for t in tokens),
@@ -323,6 +475,29 @@ def attention(tokens: Sequence[str], d_model: int, d_k: int | None, heads: int, 
         grad_W_k=frozen_array(grads.W_k),
         grad_W_v=frozen_array(grads.W_v),
         grad_W_o=optional(grads.W_o),
+        num_tokens=len(tokens),
+        sqrt_d_k=float(np.sqrt(d_k)),
+        weights_min=float(first.weights.min()),
+        weights_max=float(first.weights.max()),
+        focus_query=focus.query,
+        focus_key=focus.key,
+        focus_key_number=focus.key + 1,
+        focus_terms=frozen_array(focus.terms),
+        focus_raw_score=focus.raw_score,
+        focus_score=focus.score,
+        focus_exps=frozen_array(focus.exps),
+        focus_exp=float(focus.exps[focus.key]),
+        focus_exp_sum=focus.exp_sum,
+        focus_weight=focus.weight,
+        focus_weighted_values=frozen_array(focus.weighted_values),
+        causal_scores=frozen_array(causal_head.scores),
+        causal_weights=frozen_array(causal_head.weights),
+        causal_masked=int((~causal).sum()),
+        causal_focus=causal_row,
+        causal_focus_exps=frozen_array(causal_focus.exps),
+        causal_focus_exp_sum=causal_focus.exp_sum,
+        scale_demo=measure_scaling(seed),
+        multihead=multi_head_view(x, seed, d_k, heads, allowed),
     )
 
 

@@ -32,6 +32,11 @@ vectors, the same at every snapshot, so the numbers are comparable along trainin
   modes_covered modes holding at least a quarter of their fair share, EVAL / (4 modes)
   on_mode       fraction of generated samples within 3 standard deviations of some mode
 
+For the video, the trace also holds one step in full (`example_step`: a real and a fake batch,
+D's outputs on them before and after D's update, both losses, G's samples after its update) and
+the other setting trained with the same parameters and seed (`contrast_snapshots`), so that a
+normal run and a collapsed one are compared within one trace.
+
 All randomness comes from default_rng(seed), spawned into independent streams (STREAMS).
 """
 
@@ -289,6 +294,48 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class ExampleStep:
+    """One training step in full: the step early in training (within the first EXAMPLE_WINDOW)
+    at which D separates its real and fake batch best (largest mean D(real) - mean D(fake)
+    before its update). Per-sample outputs are D = sigmoid(logit) on the batch."""
+
+    step: int
+    real: np.ndarray  # the real batch, batch_size x dim
+    fake: np.ndarray  # G(z) before the step
+    d_real: np.ndarray  # D(x) on each real sample, before D's update
+    d_fake: np.ndarray  # D(G(z)) on each fake sample, before D's update
+    d_real_mean: float
+    d_fake_mean: float
+    d_loss: float  # = d_loss_history[step - 1]; it updates D only (fake held fixed)
+    d_grid: np.ndarray  # D before its update, at every grid point
+    d_real_updated: np.ndarray  # D after its update, same samples
+    d_fake_updated: np.ndarray  # what G's loss sees
+    d_real_updated_mean: float
+    d_fake_updated_mean: float
+    d_loss_updated: float  # d_loss of the updated D on the same batch
+    g_loss: float  # = g_loss_history[step - 1], through the updated D; it updates G only
+    fake_after: np.ndarray  # G after its update, on the same z
+    d_fake_after: np.ndarray  # the updated D on those samples
+    d_fake_after_mean: float
+    g_loss_after: float  # g_loss of the updated G (through the same updated D)
+
+
+@dataclass(frozen=True)
+class ContrastSnapshot:
+    """A snapshot of the contrast run (the other setting): what its video part draws and says.
+    The real points are the main run's (same seed, so the same evaluation samples)."""
+
+    step: int
+    fake: np.ndarray
+    d_loss: float
+    g_loss: float
+    d_grid: np.ndarray
+    distance: float
+    mode_counts: np.ndarray
+    modes_covered: int
+
+
+@dataclass(frozen=True)
 class GanTrace(Trace):
     data: str
     setting: str
@@ -311,6 +358,22 @@ class GanTrace(Trace):
     snapshots: tuple[Snapshot, ...]
     d_loss_history: np.ndarray  # every training step's batch d_loss
     g_loss_history: np.ndarray
+    # What the video teaches around the snapshots (see ExampleStep and ContrastSnapshot):
+    snapshot_every: int
+    mode_count: int  # K, the modes of the data
+    d_grid_min: np.ndarray  # per snapshot, the least and greatest D over the grid
+    d_grid_max: np.ndarray
+    example_step: ExampleStep
+    example_d_improved: bool  # D's step lowered d_loss on its batch
+    example_g_improved: bool  # G's step lowered g_loss on its batch
+    lr_ratio: float  # lr_g / lr_d: how much faster G learns than D
+    max_modes_covered: int  # over all snapshots
+    contrast_setting: str  # the other setting, trained with the same parameters
+    contrast_lr_g: float
+    contrast_lr_d: float
+    contrast_lr_ratio: float
+    contrast_snapshots: tuple[ContrastSnapshot, ...]
+    contrast_max_modes_covered: int  # over all its snapshots
 
 
 def learning_rates(setting: str, lr: float) -> tuple[float, float]:
@@ -323,8 +386,11 @@ def learning_rates(setting: str, lr: float) -> tuple[float, float]:
 
 
 # Training cost grows with steps x batch x hidden^2 (the hidden-to-hidden products): the defaults
-# are 1.3e8; the cap keeps every allowed run within seconds.
+# are 1.3e8 per training; the cap, on the two trainings of a trace together (the run and its
+# contrast), keeps every allowed run within seconds.
 MAX_WORK = 2e9
+TRAININGS = 2
+EXAMPLE_WINDOW = 100  # the example step is taken among the first steps: early in training
 
 
 def snapshot_steps(steps: int, every: int) -> list[int]:
@@ -333,36 +399,62 @@ def snapshot_steps(steps: int, every: int) -> list[int]:
     return marks if marks[-1] == steps else [*marks, steps]
 
 
-def train_gan(data: str, setting: str, steps: int, seed: int, lr: float, snapshot_every: int,
-              batch_size: int, hidden: int, noise_dim: int) -> GanTrace:
-    """The GAN lesson: train, and take a snapshot every `snapshot_every` steps."""
-    if data not in DATASETS:
-        raise ParamError("data", f"must be one of {', '.join(DATASETS)}, got {data!r}")
-    count = len(snapshot_steps(steps, snapshot_every))
-    if count > MAX_SNAPSHOTS + 1:
-        raise ParamError(
-            "snapshot_every", f"{snapshot_every} with {steps} steps gives {count} snapshots, at "
-            f"most {MAX_SNAPSHOTS + 1} are allowed; use snapshot_every >= "
-            f"{math.ceil(steps / MAX_SNAPSHOTS)}")
-    work = steps * batch_size * hidden * hidden
-    if work > MAX_WORK:
-        raise ParamError(
-            "steps", f"steps x batch_size x hidden^2 = {steps} x {batch_size} x {hidden}^2 = "
-            f"{work:.2g}; at most {MAX_WORK:.0e} (about 5 s of training) is allowed: fewer "
-            "steps, a smaller batch or fewer hidden units")
-    lr_g, lr_d = learning_rates(setting, lr)
-    dataset = DATASETS[data]
-    dim = len(dataset.modes[0])
-    g_sizes, d_sizes = [noise_dim, hidden, hidden, dim], [dim, hidden, hidden, 1]
+class Run(NamedTuple):
+    """One training of a setting: its snapshots, loss histories and (if asked) example step."""
 
+    snapshots: list[Snapshot]
+    d_history: np.ndarray
+    g_history: np.ndarray
+    example: ExampleStep | None
+
+
+def separation(g: Params, d: Params, real: np.ndarray, z: np.ndarray) -> float:
+    """Mean D(real) - mean D(G(z)) on one batch: how well D tells them apart."""
+    fake = mlp_forward(g, z, "tanh")[0]
+    return float(sigmoid(mlp_forward(d, real, "leaky")[0]).mean()
+                 - sigmoid(mlp_forward(d, fake, "leaky")[0]).mean())
+
+
+def explain_step(g: Params, d: Params, result: StepResult, real: np.ndarray, z: np.ndarray,
+                 step: int, grid_points: np.ndarray, grid_shape: tuple[int, ...]) -> ExampleStep:
+    """The numbers of one step (before: g, d; after: result), for the video to show."""
+    fake = mlp_forward(g, z, "tanh")[0]
+    d_real, d_fake = (sigmoid(mlp_forward(d, x, "leaky")[0][:, 0]) for x in (real, fake))
+    d_real_up, d_fake_up = (sigmoid(mlp_forward(result.d, x, "leaky")[0][:, 0])
+                            for x in (real, fake))
+    fake_after = mlp_forward(result.g, z, "tanh")[0]
+    d_fake_after = sigmoid(mlp_forward(result.d, fake_after, "leaky")[0][:, 0])
+    return ExampleStep(
+        step=step, real=frozen_array(real), fake=frozen_array(fake),
+        d_real=frozen_array(d_real), d_fake=frozen_array(d_fake),
+        d_real_mean=float(d_real.mean()), d_fake_mean=float(d_fake.mean()),
+        d_loss=result.d_loss,
+        d_grid=frozen_array(sigmoid(logits(d, grid_points)).reshape(grid_shape)),
+        d_real_updated=frozen_array(d_real_up), d_fake_updated=frozen_array(d_fake_up),
+        d_real_updated_mean=float(d_real_up.mean()),
+        d_fake_updated_mean=float(d_fake_up.mean()),
+        d_loss_updated=float(-np.log(d_real_up).mean() - np.log1p(-d_fake_up).mean()),
+        g_loss=result.g_loss, fake_after=frozen_array(fake_after),
+        d_fake_after=frozen_array(d_fake_after), d_fake_after_mean=float(d_fake_after.mean()),
+        g_loss_after=float(-np.log(d_fake_after).mean()),
+    )
+
+
+def train_run(dataset: Dataset, setting: str, steps: int, seed: int, lr: float,
+              snapshot_every: int, batch_size: int, hidden: int, noise_dim: int,
+              explain: bool) -> Run:
+    """Train one setting from the seed's initial weights; snapshots on the seed's evaluation
+    samples. `explain`: also record the example step (see ExampleStep)."""
+    lr_g, lr_d = learning_rates(setting, lr)
+    dim = len(dataset.modes[0])
     init_rng = stream(seed, "init", STREAMS)
-    g, d = init_mlp(init_rng, g_sizes), init_mlp(init_rng, d_sizes)
+    g = init_mlp(init_rng, [noise_dim, hidden, hidden, dim])
+    d = init_mlp(init_rng, [dim, hidden, hidden, 1])
     g_state, d_state = adam_init(g), adam_init(d)
     real_rng, noise_rng = stream(seed, "real", STREAMS), stream(seed, "noise", STREAMS)
     eval_rng = stream(seed, "eval", STREAMS)
     eval_real = sample_data(eval_rng, dataset, EVAL)
     eval_z = eval_rng.standard_normal((EVAL, noise_dim))
-    floor = sliced_wasserstein(eval_real, sample_data(eval_rng, dataset, EVAL))
     show_real = eval_real[:SHOW]  # fake[:SHOW] uses eval_z[:SHOW], the same points each time
     grid = make_grid(dataset)
     grid_points = grid.reshape(-1, dim)
@@ -389,22 +481,87 @@ def train_gan(data: str, setting: str, steps: int, seed: int, lr: float, snapsho
     marks = set(snapshot_steps(steps, snapshot_every))
     snapshots = [snapshot(0)]
     d_history, g_history = np.zeros(steps), np.zeros(steps)
+    best: tuple | None = None  # (gap, the arguments of explain_step) of the example so far
     for step in range(1, steps + 1):
         real = sample_data(real_rng, dataset, batch_size)
         z = noise_rng.standard_normal((batch_size, noise_dim))
         result = train_step(g, d, g_state, d_state, real, z, lr_g, lr_d)
+        if explain and step <= EXAMPLE_WINDOW:
+            gap = separation(g, d, real, z)
+            if best is None or gap > best[0]:
+                best = (gap, (g, d, result, real, z, step))
         g, d, g_state, d_state = result.g, result.d, result.g_state, result.d_state
         d_history[step - 1], g_history[step - 1] = result.d_loss, result.g_loss
         if step in marks:
             snapshots.append(snapshot(step))
+    example = None if best is None else explain_step(*best[1], grid_points, grid.shape[:-1])
+    return Run(snapshots, frozen_array(d_history), frozen_array(g_history), example)
+
+
+def contrast_of(snapshot: Snapshot) -> ContrastSnapshot:
+    return ContrastSnapshot(
+        step=snapshot.step, fake=snapshot.fake, d_loss=snapshot.d_loss, g_loss=snapshot.g_loss,
+        d_grid=snapshot.d_grid, distance=snapshot.distance, mode_counts=snapshot.mode_counts,
+        modes_covered=snapshot.modes_covered)
+
+
+def train_gan(data: str, setting: str, steps: int, seed: int, lr: float, snapshot_every: int,
+              batch_size: int, hidden: int, noise_dim: int) -> GanTrace:
+    """The GAN lesson: train, and take a snapshot every `snapshot_every` steps; then train the
+    other setting with the same parameters, for the video's contrast."""
+    if data not in DATASETS:
+        raise ParamError("data", f"must be one of {', '.join(DATASETS)}, got {data!r}")
+    count = len(snapshot_steps(steps, snapshot_every))
+    if count > MAX_SNAPSHOTS + 1:
+        raise ParamError(
+            "snapshot_every", f"{snapshot_every} with {steps} steps gives {count} snapshots, at "
+            f"most {MAX_SNAPSHOTS + 1} are allowed; use snapshot_every >= "
+            f"{math.ceil(steps / MAX_SNAPSHOTS)}")
+    work = steps * batch_size * hidden * hidden
+    if TRAININGS * work > MAX_WORK:
+        raise ParamError(
+            "steps", f"steps x batch_size x hidden^2 = {steps} x {batch_size} x {hidden}^2 = "
+            f"{work:.2g}, trained twice (this setting and the other, for contrast); at most "
+            f"{MAX_WORK / TRAININGS:.0e} (some seconds of training each) is allowed: fewer "
+            "steps, a smaller batch or fewer hidden units")
+    lr_g, lr_d = learning_rates(setting, lr)
+    dataset = DATASETS[data]
+    dim = len(dataset.modes[0])
+    g_sizes, d_sizes = [noise_dim, hidden, hidden, dim], [dim, hidden, hidden, 1]
+    eval_rng = stream(seed, "eval", STREAMS)  # the same draws as train_run's, then the floor's
+    eval_real = sample_data(eval_rng, dataset, EVAL)
+    eval_rng.standard_normal((EVAL, noise_dim))
+    floor = sliced_wasserstein(eval_real, sample_data(eval_rng, dataset, EVAL))
+    grid = make_grid(dataset)
+
+    run = train_run(dataset, setting, steps, seed, lr, snapshot_every, batch_size, hidden,
+                    noise_dim, explain=True)
+    other = next(s for s in SETTINGS if s != setting)
+    contrast = train_run(dataset, other, steps, seed, lr, snapshot_every, batch_size, hidden,
+                         noise_dim, explain=False)
+    example = run.example
+    assert example is not None  # steps >= 1, so the first step is a candidate
+    other_lr_g, other_lr_d = learning_rates(other, lr)
+    grids = np.array([s.d_grid for s in run.snapshots])
+    flat = grids.reshape(len(grids), -1)
 
     return GanTrace(
         data=data, setting=setting, steps=steps, seed=seed, batch_size=batch_size, hidden=hidden,
         noise_dim=noise_dim, lr=lr, lr_g=lr_g, lr_d=lr_d, betas=BETAS, dim=dim,
         generator_sizes=tuple(g_sizes), discriminator_sizes=tuple(d_sizes),
         modes=frozen_array(dataset.modes), mode_std=dataset.std, grid=frozen_array(grid),
-        distance_floor=floor, snapshots=tuple(snapshots),
-        d_loss_history=frozen_array(d_history), g_loss_history=frozen_array(g_history),
+        distance_floor=floor, snapshots=tuple(run.snapshots),
+        d_loss_history=run.d_history, g_loss_history=run.g_history,
+        snapshot_every=snapshot_every, mode_count=len(dataset.modes),
+        d_grid_min=frozen_array(flat.min(axis=1)), d_grid_max=frozen_array(flat.max(axis=1)),
+        example_step=example,
+        example_d_improved=bool(example.d_loss_updated < example.d_loss),
+        example_g_improved=bool(example.g_loss_after < example.g_loss),
+        lr_ratio=lr_g / lr_d, max_modes_covered=max(s.modes_covered for s in run.snapshots),
+        contrast_setting=other, contrast_lr_g=other_lr_g, contrast_lr_d=other_lr_d,
+        contrast_lr_ratio=other_lr_g / other_lr_d,
+        contrast_snapshots=tuple(contrast_of(s) for s in contrast.snapshots),
+        contrast_max_modes_covered=max(s.modes_covered for s in contrast.snapshots),
     )
 
 
@@ -414,7 +571,8 @@ PARAMS = spec(
     Param("setting", "choice", "normal",
           "mode-collapse: G learns at 20 lr, D at lr/10, so G collapses", choices=SETTINGS),
     Param("steps", "int", 2000, "training steps (one D update, then one G update); "
-          "steps x batch_size x hidden^2 may be at most 2e9",
+          "steps x batch_size x hidden^2 may be at most 1e9 (each setting is trained: the "
+          "run and its contrast)",
           minimum=1, maximum=20000),
     Param("seed", "int", 0, "draws the initial weights, the batches and the evaluation samples",
           minimum=0, maximum=2**32 - 1),

@@ -22,11 +22,27 @@ derivative, sigmoid' <= 1/4), and dL/dc_{t-1} along the cell, times f_t only. So
 `recurrent_scale` (every gate's block of W_hh is the scale times an orthogonal matrix), while
 `cell_contributions` (||dL_T/dc_t||) follows the memory path: each step back multiplies what
 the cell carries by f_t (no weight matrix, no squashing) and adds what arrives through h_t.
+
+For the video, the trace also holds the gate pre-activations `a_i`, `a_f`, `a_g`, `a_o` and the
+parts of the cell update (`c_prev`, `f_c_prev` = f * c_{t-1}, `i_g` = i * g, `tanh_c`), the step
+worked out on screen (`worked_step`, 1-based: the last), and the vanilla RNN of engine/rnn.py run
+with the same parameters (`rnn_contributions`, equal to `lecture values bptt`'s `contributions`)
+with the comparison the narration states: how much of the last loss's gradient reaches the oldest
+step it reaches (`oldest_step`, 1-based) relative to step T, along the RNN's hidden state
+(`rnn_kept`) and along the LSTM's cell (`cell_kept`), each in words (`rnn_trend`, `cell_trend`),
+which reaches further (`winner`, by the factor `advantage`), and the mean forget gate the cell's
+gradient is multiplied by on the way (`f_mean`).
+
+The lesson's defaults (8 steps, recurrent_scale 0.5, input_scale 1) differ from the `bptt`
+lesson's: the vanishing case of that lesson, with inputs large enough that the gates take
+clearly different values. Then the RNN's gradient fades by orders of magnitude while the cell's
+does not, which is what the video shows; other parameters may tell another story, and the
+narration follows `winner` and the trends.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -35,6 +51,7 @@ from engine.lesson import LessonModel
 from engine.params import Param, spec
 from engine.rnn import (
     STREAMS,
+    backprop_through_time,
     last_loss_only,
     make_sequence,
     orthogonal,
@@ -199,6 +216,29 @@ class LSTMTrace(Trace):
     grad_norms: np.ndarray  # ||dL/dh_t||
     contributions: np.ndarray  # ||dL_T/dh_t||
     cell_contributions: np.ndarray  # ||dL_T/dc_t||: the last loss's reach along the cell
+    # -- what the video shows around them --
+    a_i: np.ndarray  # T x H gate pre-activations: i = sigmoid(a_i), and so on
+    a_f: np.ndarray
+    a_g: np.ndarray
+    a_o: np.ndarray
+    c_prev: np.ndarray  # T x H: c_{t-1} (row 0 is c_0)
+    f_c_prev: np.ndarray  # T x H: f * c_{t-1}, what the cell keeps
+    i_g: np.ndarray  # T x H: i * g, what it writes
+    tanh_c: np.ndarray  # T x H
+    forget_bias: float  # the forget gate's part of b_ih at initialisation
+    worked_step: int  # 1-based step whose numbers are worked out (the last)
+    f_mean: float  # mean forget gate over the steps the last loss's cell gradient crosses
+    rnn_contributions: np.ndarray  # ||dL_T/dh_t|| of the vanilla RNN, same parameters
+    oldest_step: int  # 1-based: the oldest step the last loss reaches (1 unless truncated)
+    truncated: bool  # the last loss stops before step 1
+    rnn_kept: float  # rnn_contributions[oldest] / rnn_contributions[T]
+    cell_kept: float  # cell_contributions[oldest] / cell_contributions[T]
+    rnn_fade: float  # 1 / rnn_kept (0 when nothing is kept)
+    cell_fade: float
+    rnn_trend: str  # "vanishes" (kept < 0.1), "shrinks", "holds" (0.95..1.05), "grows"
+    cell_trend: str
+    winner: str  # "cell" (cell_kept >= 2 rnn_kept), "rnn" (the reverse) or "tie"
+    advantage: float  # the larger kept over the smaller (>= 1; 0 if either is 0)
 
 
 def lstm_through_time(steps: int = 6, input_size: int = 2, hidden_size: int = 3,
@@ -218,6 +258,12 @@ def lstm_through_time(steps: int = 6, input_size: int = 2, hidden_size: int = 3,
     grad_y = s.y - targets
     grads = lstm_backward(x, h0, c0, s, w, grad_y, truncate)
     last = lstm_backward(x, h0, c0, s, w, last_loss_only(grad_y), truncate)
+    rnn = backprop_through_time(  # the same data and sizes: only the cell differs
+        steps=steps, input_size=input_size, hidden_size=hidden_size, output_size=output_size,
+        seed=seed, recurrent_scale=recurrent_scale, input_scale=input_scale, truncate=truncate,
+        initial_state=initial_state)
+    shown = shown_parts(x, h0, c0, s, w)
+    reach = compare_reach(rnn.contributions, np.linalg.norm(last.c, axis=1), s.f, truncate)
     a = frozen_array
     return LSTMTrace(
         steps=steps, truncate=truncate, recurrent_scale=recurrent_scale, input_scale=input_scale,
@@ -231,11 +277,66 @@ def lstm_through_time(steps: int = 6, input_size: int = 2, hidden_size: int = 3,
         grad_norms=a(np.linalg.norm(grads.h, axis=1)),
         contributions=a(np.linalg.norm(last.h, axis=1)),
         cell_contributions=a(np.linalg.norm(last.c, axis=1)),
+        **shown, forget_bias=forget_bias, worked_step=steps,
+        rnn_contributions=a(rnn.contributions), **reach,
     )
 
 
+def shown_parts(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, s: LSTMStates,
+                w: LSTMWeights) -> dict[str, np.ndarray]:
+    """The gate pre-activations and the parts of the cell update, T x H each."""
+    H = h0.shape[0]
+    h_prev = np.vstack([h0, s.h[:-1]])
+    c_prev = np.vstack([c0, s.c[:-1]])
+    pre = x @ w.W_ih.T + w.b_ih + h_prev @ w.W_hh.T + w.b_hh
+    parts = {f"a_{gate}": pre[:, k * H:(k + 1) * H] for k, gate in enumerate("ifgo")}
+    parts.update(c_prev=c_prev, f_c_prev=s.f * c_prev, i_g=s.i * s.g, tanh_c=s.tanh_c)
+    return {key: frozen_array(value) for key, value in parts.items()}
+
+
+def trend(kept: float) -> str:
+    """How a gradient norm at the oldest step compares with the last step's, in words."""
+    if kept < 0.1:
+        return "vanishes"
+    if kept < 0.95:
+        return "shrinks"
+    return "holds" if kept <= 1.05 else "grows"
+
+
+def compare_reach(rnn: np.ndarray, cell: np.ndarray, f: np.ndarray,
+                  truncate: int | None) -> dict:
+    """How far the last loss reaches back along the RNN's h and along the LSTM's cell."""
+    steps = len(rnn)
+    oldest = 0 if truncate is None else max(0, steps - truncate)
+
+    def kept(norms: np.ndarray) -> float:
+        return float(norms[oldest] / norms[-1]) if norms[-1] > 0 else 0.0
+
+    rnn_kept, cell_kept = kept(rnn), kept(cell)
+    low, high = sorted((rnn_kept, cell_kept))
+    if cell_kept >= 2 * rnn_kept and cell_kept > 0:
+        winner = "cell"
+    elif rnn_kept >= 2 * cell_kept and rnn_kept > 0:
+        winner = "rnn"
+    else:
+        winner = "tie"
+    # From c_T back to c_oldest the cell's gradient is multiplied by f at steps oldest+1..T.
+    crossed = f[oldest + 1:] if oldest + 1 < steps else f[-1:]
+    return dict(
+        f_mean=float(crossed.mean()), oldest_step=oldest + 1, truncated=oldest > 0,
+        rnn_kept=rnn_kept, cell_kept=cell_kept,
+        rnn_fade=1 / rnn_kept if rnn_kept > 0 else 0.0,
+        cell_fade=1 / cell_kept if cell_kept > 0 else 0.0,
+        rnn_trend=trend(rnn_kept), cell_trend=trend(cell_kept), winner=winner,
+        advantage=high / low if low > 0 else 0.0,
+    )
+
+
+# The vanishing case of the bptt lesson, with inputs that make the gates differ (see above).
+LESSON_DEFAULTS = {"steps": 8, "recurrent_scale": 0.5, "input_scale": 1.0}
+
 PARAMS = spec(
-    *recurrent_params(),
+    *(replace(p, default=LESSON_DEFAULTS.get(p.name, p.default)) for p in recurrent_params()),
     Param("forget_bias", "float", 1.0, "initial forget-gate bias: higher keeps the cell longer",
           minimum=-10.0, maximum=10.0),
 )

@@ -19,6 +19,18 @@ without weight decay):
 Divergence: the run stops at the first point with a coordinate beyond +-DIVERGED_AT (or not finite)
 and reports diverged = true; that point is the last of the path. Below that bound every value of
 these surfaces, gradients and optimizer states is a finite float64.
+
+For the video, the trace also holds (new keys; the keys above describe the `optimizer` run):
+  compare, runs   all four optimizers from the same start with the same rate and
+                  hyper-parameters (runs[name] is what `optimizer=name` gives, plus Adam's
+                  bias-corrected moments and each run's final gap f - min f); best: the lowest gap
+  large_lr_*      the `optimizer` run again with only the rate raised: by default the first of
+                  lr*2, lr*4, ... (then the largest allowed, LR_MAX) whose run diverges within
+                  `steps`; if none does (RMSProp and Adam rescale their steps), LARGE_FACTOR * lr
+  curvatures      the Hessian's eigenvalues at the first minimum, their ratio `condition`, and
+                  lr_limit = 2 / the largest: plain gradient descent settles into the minimum only
+                  below it (each step multiplies the offset along that axis by 1 - lr * curvature)
+  saddles         the surface's saddle points
 """
 
 from __future__ import annotations
@@ -224,12 +236,32 @@ class OptimTrace(Trace):
     grid_x: np.ndarray
     grid_y: np.ndarray
     grid_loss: np.ndarray  # len(grid_y) x len(grid_x): row j is y = grid_y[j]
+    # -- new keys for the video (see the module docstring) --
+    compare: tuple[str, ...]  # the optimizers compared, in order
+    runs: Mapping[str, CompareRun]  # name -> its run from the same start, rate and settings
+    best: str  # the compared run that ended closest to the minimum loss (first on ties)
+    saddles: np.ndarray  # k x 2 (k may be 0)
+    curvatures: np.ndarray  # Hessian eigenvalues at minima[0], ascending
+    curvature_directions: np.ndarray  # 2 x 2: row i is the unit direction of curvatures[i]
+    condition: float  # largest / smallest curvature
+    lr_limit: float  # 2 / largest curvature: the stable rates of plain gradient descent
+    diverged_at: float  # DIVERGED_AT
+    lr_max: float  # the largest rate allowed (and tried)
+    large_lr: float
+    large_lr_factor: float  # large_lr / lr
+    large_lr_case: str  # diverged | adaptive (rmsprop/adam: no rate up to lr_max diverges) | stable
+    large_lr_path: np.ndarray
+    large_lr_loss: np.ndarray
+    large_lr_diverged: bool
+    large_lr_steps_taken: int
+    large_lr_final_loss: float
 
 
 def optimize(surface: str = "quadratic", optimizer: str = "sgd", lr: float = 0.1,
              steps: int = 100, start: np.ndarray | None = None, momentum: float = 0.9,
              nesterov: bool = False, alpha: float = 0.99, beta1: float = 0.9,
-             beta2: float = 0.999, eps: float = 1e-8, grid_points: int = 41) -> OptimTrace:
+             beta2: float = 0.999, eps: float = 1e-8, grid_points: int = 41,
+             large_lr: float | None = None) -> OptimTrace:
     """The optimizer lesson: the path, losses, gradients and states, and a contour grid."""
     s = SURFACES[surface]
     if start is None:
@@ -239,8 +271,8 @@ def optimize(surface: str = "quadratic", optimizer: str = "sgd", lr: float = 0.1
     if optimizer == "momentum" and nesterov and momentum == 0:
         raise ParamError("nesterov", "needs momentum > 0 (as in PyTorch); set momentum above 0 "
                          "or nesterov=false")
-    run = run_optimizer(s, optimizer, start, steps,
-                        Hyper(lr, momentum, nesterov, alpha, beta1, beta2, eps))
+    h = Hyper(lr, momentum, nesterov, alpha, beta1, beta2, eps)
+    run = run_optimizer(s, optimizer, start, steps, h)
     grid_x, grid_y, grid_loss, window = contour_grid(s, start, grid_points)
     a = frozen_array
     return OptimTrace(
@@ -252,6 +284,107 @@ def optimize(surface: str = "quadratic", optimizer: str = "sgd", lr: float = 0.1
         state=MappingProxyType({k: a(v) for k, v in run.states.items()}),
         final_loss=float(run.losses[-1]), minima=a(s.minima), min_loss=s.min_loss,
         window=window, grid_x=a(grid_x), grid_y=a(grid_y), grid_loss=a(grid_loss),
+        **video_keys(surface, optimizer, start, steps, h, large_lr),
+    )
+
+
+# -- new keys for the video: the comparison, the large-rate run, the curvature -----------------
+
+LR_MAX = 100.0  # the largest rate the lesson allows
+LR_FLOOR = 1e-4  # the large-rate search doubles from here when lr is smaller (e.g. 0)
+LARGE_FACTOR = 10.0  # the rate shown when no doubling diverges (RMSProp and Adam)
+
+SADDLES: dict[str, tuple[tuple[float, float], ...]] = {
+    "quadratic": (), "rosenbrock": (), "saddle": ((0.0, 0.0),)}
+
+
+def hessian(surface: str, x: float, y: float) -> np.ndarray:
+    """The analytic Hessian of a surface at (x, y)."""
+    if surface == "quadratic":
+        return np.array([[0.1, 0.0], [0.0, 2.0]])
+    if surface == "rosenbrock":
+        return np.array([[2 - 400 * (y - x * x) + 800 * x * x, -400 * x], [-400 * x, 200.0]])
+    return np.array([[2.0, 0.0], [0.0, 3 * y * y - 1]])
+
+
+@dataclass(frozen=True)
+class CompareRun:
+    """One optimizer's run in the comparison: the keys of the lesson's own run, per optimizer."""
+
+    optimizer: str
+    steps_taken: int
+    diverged: bool
+    path: np.ndarray
+    loss: np.ndarray
+    grads: np.ndarray
+    updates: np.ndarray
+    state: Mapping[str, np.ndarray]  # torch's names, after each step
+    # Adam: exp_avg / (1 - beta1^t) and exp_avg_sq / (1 - beta2^t) after each step (the m-hat
+    # and v-hat of the paper; torch folds them into its step); empty for the others
+    bias_corrected: Mapping[str, np.ndarray]
+    final_loss: float
+    final_gap: float  # final_loss - min_loss (>= 0): how far above the lowest loss it ended
+
+
+def compare_run(s: Surface, optimizer: str, start: np.ndarray, steps: int, h: Hyper) -> CompareRun:
+    run = run_optimizer(s, optimizer, start, steps, h)
+    a = frozen_array
+    corrected = {}
+    if optimizer == "adam":
+        t = np.arange(1, len(run.grads) + 1)[:, None]
+        corrected = {"exp_avg": a(run.states["exp_avg"] / (1 - h.beta1 ** t)),
+                     "exp_avg_sq": a(run.states["exp_avg_sq"] / (1 - h.beta2 ** t))}
+    final = float(run.losses[-1])
+    return CompareRun(
+        optimizer=optimizer, steps_taken=len(run.grads), diverged=run.diverged,
+        path=a(run.path), loss=a(run.losses), grads=a(run.grads),
+        updates=a(np.diff(run.path, axis=0)),
+        state=MappingProxyType({k: a(v) for k, v in run.states.items()}),
+        bias_corrected=MappingProxyType(corrected), final_loss=final,
+        final_gap=max(final - s.min_loss, 0.0))  # rounding may dip a hair below
+
+
+def large_rate(s: Surface, optimizer: str, start: np.ndarray, steps: int,
+               h: Hyper) -> tuple[float, Run]:
+    """The first of lr*2, lr*4, ... (then LR_MAX) whose run diverges within `steps`; if none
+    does, LARGE_FACTOR * lr (at most LR_MAX) and its run."""
+    rate = max(h.lr, LR_FLOOR)
+    while rate < LR_MAX:
+        rate = min(rate * 2, LR_MAX)
+        run = run_optimizer(s, optimizer, start, steps, h._replace(lr=rate))
+        if run.diverged:
+            return rate, run
+    rate = min(LARGE_FACTOR * max(h.lr, LR_FLOOR), LR_MAX)
+    return rate, run_optimizer(s, optimizer, start, steps, h._replace(lr=rate))
+
+
+def video_keys(surface: str, optimizer: str, start: np.ndarray, steps: int, h: Hyper,
+               large_lr: float | None) -> dict:
+    """The trace keys the video adds: the four runs, the large-rate run, the curvature."""
+    s = SURFACES[surface]
+    runs = {name: compare_run(s, name, start, steps, h) for name in OPTIMIZERS}
+    finite = [name for name in OPTIMIZERS if not runs[name].diverged] or list(OPTIMIZERS)
+    best = min(finite, key=lambda name: runs[name].final_gap)  # min keeps the first on ties
+    searched = large_lr is None
+    if searched:
+        large_lr, big = large_rate(s, optimizer, start, steps, h)
+    else:
+        big = run_optimizer(s, optimizer, start, steps, h._replace(lr=large_lr))
+    # adaptive: RMSProp or Adam, and no doubling up to LR_MAX diverged
+    adaptive = searched and optimizer in ("rmsprop", "adam")
+    case = "diverged" if big.diverged else "adaptive" if adaptive else "stable"
+    curvatures, directions = np.linalg.eigh(hessian(surface, *s.minima[0]))
+    a = frozen_array
+    return dict(
+        compare=OPTIMIZERS, runs=MappingProxyType(runs), best=best,
+        saddles=a(np.reshape(SADDLES[surface], (-1, 2))), curvatures=a(curvatures),
+        curvature_directions=a(directions.T),
+        condition=float(curvatures[-1] / curvatures[0]), lr_limit=float(2 / curvatures[-1]),
+        diverged_at=DIVERGED_AT, lr_max=LR_MAX,
+        large_lr=large_lr, large_lr_factor=large_lr / h.lr if h.lr > 0 else math.inf,
+        large_lr_case=case, large_lr_path=a(big.path), large_lr_loss=a(big.losses),
+        large_lr_diverged=big.diverged, large_lr_steps_taken=len(big.grads),
+        large_lr_final_loss=float(big.losses[-1]),
     )
 
 
@@ -281,6 +414,8 @@ PARAMS = spec(
           minimum=1e-12, maximum=1.0),
     Param("grid_points", "int", 41, "points per axis of the contour grid", minimum=2,
           maximum=201),
+    Param("large_lr", "float", None, "the too-large rate shown (null: the first of lr*2, lr*4, "
+          "... whose run diverges)", minimum=0.0, maximum=LR_MAX, nullable=True),
 )
 
 LESSON = LessonModel("SGD, momentum, RMSProp and Adam on 2-D loss surfaces", PARAMS, optimize)

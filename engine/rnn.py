@@ -25,10 +25,16 @@ The lesson draws everything from `numpy.random.default_rng(seed)`, spawned into 
 streams (inputs, targets, initial state, weights) so that, for one seed, changing the hidden size,
 the scales or the cell type (this RNN or the LSTM in engine/lstm.py) never changes x or the
 targets, and more steps only append rows.
+
+What the video compares is computed into the same trace, from the same data and weights with one
+thing changed (`compare_runs`): the last loss's reach with W_hh scaled by VANISHING_SCALE and by
+EXPLODING_SCALE (full BPTT, so that every step has a bar), and the reach with and without
+truncation (the user's window, or `default_window` when the run is full).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,6 +46,12 @@ from engine.seeding import stream
 from engine.trace import Trace, frozen_array
 
 MAX_STEPS = 32
+# The two recurrent scales the lesson contrasts: below 1 every step back shrinks ||dL_T/dh_t||
+# by at least this factor; above 1 it may grow by up to 2 per step. At 2.0 (and the default small
+# input_scale) the early states are still small, so tanh stays near-linear there and the growth
+# shows; much larger scales saturate tanh at once and hide it (see the module docstring).
+VANISHING_SCALE = 0.5
+EXPLODING_SCALE = 2.0
 
 
 class SequenceData(NamedTuple):
@@ -204,6 +216,97 @@ class BPTTTrace(Trace):
     grad_b_y: np.ndarray
     grad_norms: np.ndarray  # ||dL/dh_t|| per step
     contributions: np.ndarray  # ||dL_T/dh_t|| per step: how far the last loss reaches back
+    # -- what the video adds to the run: the first step written out, and the compared runs --
+    bptt_mode: str  # "full", or "truncated" when truncate < steps
+    back_steps: int  # T - 1: the steps back from the last loss to the first step
+    tanh_slopes: np.ndarray  # T x hidden: tanh'(z_t) = 1 - h_t^2
+    tanh_slope_min: float  # the smallest of them: how far tanh is from linear here
+    first_unit: int  # the hidden unit whose first step is written out: largest |z_1|
+    first_input_term: float  # (W_xh x_1)[unit]
+    first_recurrent_term: float  # (W_hh h_0)[unit]
+    first_z: float  # z_1[unit] = the two terms + b_h[unit]
+    first_h: float  # h_1[unit] = tanh(first_z)
+    first_slope: float  # 1 - first_h^2
+    vanishing_scale: float  # W_hh scaled by this, everything else the user's, full BPTT
+    vanishing_contributions: np.ndarray  # ||dL_T/dh_t|| of that run
+    vanishing_shrink: float  # its last / first contribution (0 if the first underflows to 0)
+    vanishing_bound: float  # (1 / scale)^(T-1): the shrink is at least this
+    vanishing_ceiling: np.ndarray  # scale^(T-t) ||dL_T/dh_T||: no contribution lies above it
+    exploding_scale: float
+    exploding_contributions: np.ndarray
+    exploding_growth: float  # its first / last contribution (0 if the last is 0)
+    exploding_bound: float  # scale^(T-1): the growth is at most this
+    exploding_ceiling: np.ndarray  # scale^(T-t) ||dL_T/dh_T||, as for vanishing
+    exploding_grows: bool  # growth > 1 (tanh saturation can eat it all)
+    truncated_window: int  # the user's truncate, or default_window(steps) for a full run
+    truncated_contributions: np.ndarray  # ||dL_T/dh_t|| truncated to that window
+    full_contributions: np.ndarray  # ||dL_T/dh_t|| by full BPTT
+    truncated_ignored_steps: int  # T - window: the steps L_T no longer reaches
+    truncation_grad_error: float  # ||grad W_hh truncated - full|| / ||full||
+
+
+def default_window(steps: int) -> int:
+    """The truncation window shown beside a full run: about half the steps, at least 2, and
+    short enough (below T) that something is cut (1 for T <= 2)."""
+    return max(1, min(steps - 1, max(2, steps // 2)))
+
+
+def last_loss_reach(seq: SequenceData, w: RNNWeights, truncate: int | None) -> np.ndarray:
+    """||dL_T/dh_t|| for every step: the contributions of a run with these weights."""
+    _, h, y = rnn_forward(seq.x, seq.h0, w)
+    grads = rnn_backward(seq.x, seq.h0, h, w, last_loss_only(y - seq.targets), truncate)
+    return np.linalg.norm(grads.h, axis=1)
+
+
+def _ratio(top: float, bottom: float) -> float:
+    """top / bottom, or 0 for a zero bottom: a trace holds no infinity, and a zero bottom means
+    that nothing reaches that step at all (tanh saturated exactly; the scene refuses that)."""
+    return top / bottom if bottom > 0 else 0.0
+
+
+def ceiling(last: float, scale: float, steps: int) -> np.ndarray:
+    """scale^(T-t) * ||dL_T/dh_T|| for t = 1..T: each step back multiplies the gradient by
+    W_hh^T (norm `scale`, W_hh being the scale times an orthogonal matrix) and by tanh' <= 1,
+    so ||dL_T/dh_t|| can never exceed this."""
+    return last * scale ** np.arange(steps - 1, -1, -1, dtype=np.float64)
+
+
+def compare_runs(seq: SequenceData, w: RNNWeights, weights_at: Callable[[float], RNNWeights],
+                 grad_W_hh: np.ndarray, contributions: np.ndarray,
+                 truncate: int | None) -> dict[str, object]:
+    """The trace keys of the runs the video compares with this one: the same data, and the
+    weights `weights_at(scale)` (the user's seed and sizes) or `w` with one thing changed."""
+    steps = seq.x.shape[0]
+    vanishing = last_loss_reach(seq, weights_at(VANISHING_SCALE), None)
+    exploding = last_loss_reach(seq, weights_at(EXPLODING_SCALE), None)
+    growth = _ratio(float(exploding[0]), float(exploding[-1]))
+    out: dict[str, object] = dict(
+        vanishing_scale=VANISHING_SCALE, vanishing_contributions=frozen_array(vanishing),
+        vanishing_shrink=_ratio(float(vanishing[-1]), float(vanishing[0])),
+        vanishing_bound=(1 / VANISHING_SCALE) ** (steps - 1),
+        vanishing_ceiling=frozen_array(ceiling(vanishing[-1], VANISHING_SCALE, steps)),
+        exploding_scale=EXPLODING_SCALE, exploding_contributions=frozen_array(exploding),
+        exploding_growth=growth, exploding_bound=EXPLODING_SCALE ** (steps - 1),
+        exploding_ceiling=frozen_array(ceiling(exploding[-1], EXPLODING_SCALE, steps)),
+        exploding_grows=bool(growth > 1),
+    )
+
+    truncated = truncate is not None and truncate < steps
+    window = truncate if truncated else default_window(steps)
+    other_truncate = None if truncated else window  # the run this one is compared with
+    other = last_loss_reach(seq, w, other_truncate)
+    _, h, y = rnn_forward(seq.x, seq.h0, w)
+    other_W_hh = rnn_backward(seq.x, seq.h0, h, w, y - seq.targets, other_truncate).W_hh
+    full_W_hh, cut_W_hh = (other_W_hh, grad_W_hh) if truncated else (grad_W_hh, other_W_hh)
+    out.update(
+        bptt_mode="truncated" if truncated else "full", truncated_window=window,
+        full_contributions=frozen_array(other if truncated else contributions),
+        truncated_contributions=frozen_array(contributions if truncated else other),
+        truncated_ignored_steps=steps - window,
+        truncation_grad_error=_ratio(float(np.linalg.norm(cut_W_hh - full_W_hh)),
+                                     float(np.linalg.norm(full_W_hh))),
+    )
+    return out
 
 
 def backprop_through_time(steps: int = 6, input_size: int = 2, hidden_size: int = 3,
@@ -219,6 +322,13 @@ def backprop_through_time(steps: int = 6, input_size: int = 2, hidden_size: int 
     grad_y = y - targets
     grads = rnn_backward(x, h0, h, w, grad_y, truncate)
     last = rnn_backward(x, h0, h, w, last_loss_only(grad_y), truncate)
+    contributions = np.linalg.norm(last.h, axis=1)
+    slopes = 1.0 - h ** 2
+    unit = int(np.argmax(np.abs(z[0])))
+    compared = compare_runs(
+        SequenceData(x, targets, h0), w,
+        lambda scale: init_rnn(seed, input_size, hidden_size, output_size, scale, input_scale),
+        grads.W_hh, contributions, truncate)
     a = frozen_array
     return BPTTTrace(
         steps=steps, truncate=truncate, recurrent_scale=recurrent_scale, input_scale=input_scale,
@@ -229,7 +339,12 @@ def backprop_through_time(steps: int = 6, input_size: int = 2, hidden_size: int 
         grad_W_xh=a(grads.W_xh), grad_W_hh=a(grads.W_hh), grad_b_h=a(grads.b_h),
         grad_W_hy=a(grads.W_hy), grad_b_y=a(grads.b_y),
         grad_norms=a(np.linalg.norm(grads.h, axis=1)),
-        contributions=a(np.linalg.norm(last.h, axis=1)),
+        contributions=a(contributions),
+        back_steps=steps - 1, tanh_slopes=a(slopes), tanh_slope_min=float(slopes.min()),
+        first_unit=unit, first_input_term=float(w.W_xh[unit] @ x[0]),
+        first_recurrent_term=float(w.W_hh[unit] @ h0), first_z=float(z[0, unit]),
+        first_h=float(h[0, unit]), first_slope=float(slopes[0, unit]),
+        **compared,
     )
 
 

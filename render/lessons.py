@@ -11,7 +11,6 @@ import importlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from engine import attention, gan, lstm, mlp, optim, rnn
 from engine.lesson import LessonModel
 from render.errors import UserError
 
@@ -46,14 +45,14 @@ class Lesson:
 # In the order of the syllabus: feed-forward and backprop, convolution and pooling, recurrent
 # networks, attention, GANs, optimization.
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
-    Lesson("backprop", engine=mlp.LESSON),
+    Lesson("backprop", "scenes.backprop:BackpropScene"),
     Lesson("convolution", "scenes.convolution:ConvolutionScene"),
     Lesson("pooling", "scenes.pooling:PoolingScene"),
-    Lesson("bptt", engine=rnn.LESSON),
-    Lesson("lstm", engine=lstm.LESSON),
-    Lesson("attention", engine=attention.LESSON),
-    Lesson("gan", engine=gan.LESSON),
-    Lesson("optim", engine=optim.LESSON),
+    Lesson("bptt", "scenes.bptt:BPTTScene"),
+    Lesson("lstm", "scenes.lstm:LSTMScene"),
+    Lesson("attention", "scenes.attention:AttentionScene"),
+    Lesson("gan", "scenes.gan:GanScene"),
+    Lesson("optim", "scenes.optim:OptimScene"),
 )}
 
 

@@ -13,12 +13,17 @@ from hypothesis import strategies as st
 
 from engine.attention import (
     LESSON,
+    SCALE_DEMO_DIMS,
+    SCALE_DEMO_KEYS,
+    SCALE_DEMO_ROWS,
+    SCALE_DEMO_STREAM,
     Weights,
     allowed_pairs,
     attend,
     attention,
     init_weights,
     masked_softmax,
+    measure_scaling,
     multi_head_backward,
     multi_head_forward,
     sinusoidal_positions,
@@ -260,3 +265,136 @@ def test_trace_is_frozen():
         trace.heads[0].weights[0, 0] = 1.0
     with pytest.raises(ValueError):
         trace.X[0, 0] = 1.0
+
+
+# -- what the video teaches with: one query worked out, the causal view, sqrt(d_k), heads ---------
+@settings(max_examples=60, deadline=None)
+@given(lesson_cases())
+def test_the_focus_query_is_worked_out_as_pytorch_computes_it(case):
+    trace = attention(**case)
+    ref = torch_attention(np.array(trace.X), Weights(trace.W_q, trace.W_k, trace.W_v, trace.W_o),
+                          case["heads"], case["mask"])
+    i, j = trace.focus_query, trace.focus_key
+    head = trace.heads[0]
+    tq, tk, tv = (torch.tensor(np.array(m)) for m in (head.Q, head.K, head.V))
+    assert i == len(case["tokens"]) - 1
+    assert j == int(np.argmax(ref["weights"][0][i])) and trace.focus_key_number == j + 1
+    assert_close(trace.focus_terms, (tq[i] * tk[j]).numpy())
+    assert trace.focus_raw_score == pytest.approx(float(tq[i] @ tk[j]), rel=1e-12, abs=1e-12)
+    assert trace.focus_score == pytest.approx(float(ref["scores"][0][i][j]), rel=1e-12,
+                                              abs=1e-12)
+    assert trace.focus_score == pytest.approx(trace.focus_raw_score / trace.sqrt_d_k, rel=1e-12,
+                                              abs=1e-12)
+    exps = torch.exp(torch.tensor(ref["scores"][0][i]))  # exp(-inf) = 0 where masked
+    assert_close(trace.focus_exps, exps.numpy())
+    assert trace.focus_exp_sum == pytest.approx(float(exps.sum()), rel=1e-12)
+    assert trace.focus_exp == trace.focus_exps[j]
+    assert trace.focus_weight == pytest.approx(float(ref["weights"][0][i][j]), rel=1e-10)
+    weighted = torch.tensor(ref["weights"][0][i])[:, None] * tv
+    assert_close(trace.focus_weighted_values, weighted.numpy())
+    assert_close(trace.focus_weighted_values.sum(axis=0), ref["heads_out"][0][i])
+    assert trace.weights_max == pytest.approx(float(ref["weights"][0].max()), rel=1e-10)
+    assert trace.weights_min == pytest.approx(float(ref["weights"][0].min()), abs=1e-15)
+    assert trace.num_tokens == len(case["tokens"])
+    assert trace.sqrt_d_k == pytest.approx(math.sqrt(trace.d_k), rel=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lesson_cases())
+def test_the_causal_view_matches_pytorch_on_the_same_inputs(case):
+    trace = attention(**case)
+    head = trace.heads[0]
+    t = len(case["tokens"])
+    tq, tk, tv = (torch.tensor(np.array(m))[None] for m in (head.Q, head.K, head.V))
+    sdpa = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True)[0]
+    allowed = torch.tensor(allowed_pairs(t, "causal"))
+    scores = (tq[0] @ tk[0].T / math.sqrt(trace.d_k)).masked_fill(~allowed, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    assert_close(trace.causal_scores, scores.numpy())
+    assert_close(trace.causal_weights, weights.numpy())
+    assert_close(trace.causal_weights @ np.array(head.V), sdpa.numpy())
+    assert trace.causal_masked == t * (t - 1) // 2
+    row = trace.causal_focus
+    assert row == min(1, t - 1)
+    assert_close(trace.causal_focus_exps, torch.exp(scores[row]).numpy())
+    assert (trace.causal_focus_exps[row + 1:] == 0.0).all()
+    assert trace.causal_focus_exp_sum == pytest.approx(float(torch.exp(scores[row]).sum()),
+                                                       rel=1e-12)
+    if case["mask"] == "causal":  # the run's own numbers: both views are one computation
+        assert_close(trace.causal_weights, head.weights, rtol=0, atol=0)
+        assert_close(trace.causal_scores, head.scores, rtol=0, atol=0)
+
+
+def test_the_causal_view_is_in_the_json():
+    data = LESSON.run({}).to_dict()
+    assert data["causal_scores"][0][1:] == [None, None, None]
+    assert data["causal_weights"][0] == [1.0, 0.0, 0.0, 0.0]
+    assert data["causal_focus_exps"][2:] == [0.0, 0.0]
+    assert data["scores"][0][1] is not None  # the run itself has no mask
+    json.loads(LESSON.run({}).to_json())
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_scaling_demo_matches_pytorch(seed):
+    demo = measure_scaling(seed)
+    assert demo.dims == SCALE_DEMO_DIMS and demo.rows == SCALE_DEMO_ROWS
+    rng = np.random.default_rng([seed, SCALE_DEMO_STREAM])  # the same draws, in the same order
+    jacobian = torch.func.vmap(torch.func.jacrev(lambda s: torch.softmax(s, dim=-1)))
+    for n, d in enumerate(SCALE_DEMO_DIMS):
+        q = torch.tensor(rng.standard_normal((SCALE_DEMO_ROWS, 1, d)))
+        k = torch.tensor(rng.standard_normal((SCALE_DEMO_ROWS, SCALE_DEMO_KEYS, d)))
+        raw = (q @ k.transpose(-1, -2))[:, 0]  # rows x keys
+        for name, scores in (("raw", raw), ("scaled", raw / math.sqrt(d))):
+            weights = torch.softmax(scores, dim=-1)
+            norms = torch.linalg.matrix_norm(jacobian(scores))  # Frobenius
+            assert getattr(demo, f"{name}_std")[n] == pytest.approx(
+                float(scores.std(unbiased=False)), rel=1e-10)
+            assert getattr(demo, f"{name}_max_weight")[n] == pytest.approx(
+                float(weights.max(dim=-1).values.mean()), rel=1e-10)
+            assert getattr(demo, f"{name}_grad")[n] == pytest.approx(float(norms.mean()),
+                                                                   rel=1e-10)
+    assert_close(demo.sqrt_dims, np.sqrt(SCALE_DEMO_DIMS))
+
+
+def test_the_scaling_demo_teaches_what_the_video_says():
+    """For any seed: unscaled dot products spread like sqrt(d_k), the softmax saturates and its
+    gradient shrinks as d_k grows; scaled ones keep a spread near 1 and a steady gradient."""
+    for seed in (0, 1, 2, 3, 2**32 - 1):
+        demo = LESSON.run({"seed": seed}).scale_demo
+        assert_close(demo.raw_std, demo.sqrt_dims, rtol=0.06)
+        assert_close(demo.scaled_std, np.ones(len(demo.dims)), rtol=0.06)
+        assert (np.diff(demo.raw_max_weight) > 0).all() and demo.raw_max_weight[-1] > 0.9
+        assert (np.diff(demo.raw_grad) < 0).all() and demo.raw_grad[-1] < 0.1
+        assert np.ptp(demo.scaled_grad) < 0.05 and demo.scaled_grad.min() > 0.3
+        assert demo.scaled_max_weight.max() < 0.45
+
+
+@pytest.mark.parametrize("overrides", [{}, {"mask": "causal", "d_k": 3},
+                                       {"tokens": ["the", "cat", "sat"], "d_model": 6}])
+def test_one_head_runs_show_a_two_head_run_on_the_same_inputs(overrides):
+    trace = LESSON.run(overrides)
+    two = LESSON.run({**overrides, "heads": 2})
+    view = trace.multihead
+    assert view.num_heads == 2 and not view.same_as_run
+    assert_close(view.weights[0], trace.weights, rtol=0, atol=0)  # head 1 is the run's head
+    assert_close(view.weights, two.weights, rtol=0, atol=0)
+    assert_close(view.outputs, np.stack([h.output for h in two.heads]), rtol=0, atol=0)
+    for key in ("concat", "W_o", "output"):
+        assert_close(getattr(view, key), getattr(two, key), rtol=0, atol=0)
+    assert view.concat_width == 2 * trace.d_k
+    ref = torch_attention(np.array(two.X), Weights(two.W_q, two.W_k, two.W_v, two.W_o), 2,
+                          two.mask)
+    assert_close(view.output, ref["output"])
+    assert_close(view.weights, ref["weights"])
+    assert view.focus_key_numbers == tuple(int(np.argmax(ref["weights"][h][-1])) + 1
+                                           for h in range(2))
+
+
+def test_several_heads_show_the_runs_own_heads():
+    trace = LESSON.run({"heads": 3, "d_k": 2})
+    view = trace.multihead
+    assert view.num_heads == 3 and view.same_as_run and view.concat_width == 6
+    assert_close(view.weights, trace.weights, rtol=0, atol=0)
+    assert_close(view.concat, trace.concat, rtol=0, atol=0)
+    assert_close(view.W_o, trace.W_o, rtol=0, atol=0)
+    assert_close(view.output, trace.output, rtol=0, atol=0)

@@ -261,3 +261,155 @@ def test_trace_is_frozen():
         trace.snapshots[0].fake[0, 0] = 1.0
     with pytest.raises(ValueError):
         trace.d_loss_history[0] = 1.0
+
+
+# -- what the video adds: one step in full, and the other setting for contrast --------------------
+def replay_in_torch(trace, until):
+    """Train the trace's networks again in PyTorch (autograd, torch.optim.Adam) on the same
+    batches, up to step `until`; yield (step, real, z, tg, td, opt_g, opt_d) before each step."""
+    dataset = DATASETS[trace.data]
+    g, d = small_nets(trace.seed, trace.noise_dim, trace.dim, trace.hidden)
+    tg = [torch.tensor(p, requires_grad=True) for p in g]
+    td = [torch.tensor(p, requires_grad=True) for p in d]
+    opt_g = torch.optim.Adam(tg, lr=trace.lr_g, betas=BETAS)
+    opt_d = torch.optim.Adam(td, lr=trace.lr_d, betas=BETAS)
+    real_rng = stream(trace.seed, "real", STREAMS)
+    noise_rng = stream(trace.seed, "noise", STREAMS)
+    for step in range(1, until + 1):
+        real = sample_data(real_rng, dataset, trace.batch_size)
+        z = noise_rng.standard_normal((trace.batch_size, trace.noise_dim))
+        yield step, real, z, tg, td, opt_g, opt_d
+        fake = torch_mlp(tg, torch.tensor(z), "tanh")
+        a_real = torch_mlp(td, torch.tensor(real), "leaky")
+        a_fake = torch_mlp(td, fake.detach(), "leaky")
+        d_loss = (F.binary_cross_entropy_with_logits(a_real, torch.ones_like(a_real))
+                  + F.binary_cross_entropy_with_logits(a_fake, torch.zeros_like(a_fake)))
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        a_fake = torch_mlp(td, fake, "leaky")
+        g_loss = F.binary_cross_entropy_with_logits(a_fake, torch.ones_like(a_fake))
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+
+
+def d_of(td, x):
+    with torch.no_grad():
+        return torch.sigmoid(torch_mlp(td, torch.tensor(np.array(x)), "leaky"))[:, 0].numpy()
+
+
+@pytest.mark.parametrize("overrides", [
+    {"data": "ring", "steps": 120, "snapshot_every": 60, "hidden": 8, "batch_size": 16},
+    {"data": "two-gaussians", "setting": "mode-collapse", "steps": 40, "snapshot_every": 20,
+     "hidden": 6, "batch_size": 9, "seed": 5},
+])
+def test_example_step_matches_a_pytorch_replay(overrides):
+    trace = LESSON.run(overrides)
+    ex = trace.example_step
+    window = min(trace.steps, 100)
+    gaps = {}
+    for step, real, z, tg, td, opt_g, opt_d in replay_in_torch(trace, window):
+        with torch.no_grad():
+            fake = torch_mlp(tg, torch.tensor(z), "tanh").numpy()
+        gaps[step] = d_of(td, real).mean() - d_of(td, fake).mean()
+        if step != ex.step:
+            continue
+        # the batch and D's outputs before the step
+        assert_close(ex.real, real, rtol=0, atol=0)
+        assert_close(ex.fake, fake, rtol=1e-9, atol=1e-12)
+        assert_close(ex.d_real, d_of(td, real), rtol=1e-9, atol=1e-12)
+        assert_close(ex.d_fake, d_of(td, fake), rtol=1e-9, atol=1e-12)
+        assert ex.d_real_mean == pytest.approx(ex.d_real.mean(), rel=1e-14)
+        grid = trace.grid.reshape(-1, trace.dim)
+        assert_close(ex.d_grid.ravel(), d_of(td, grid), rtol=1e-9, atol=1e-12)
+        # D's step (autograd + Adam), then D's outputs and loss on the same batch
+        tz = torch.tensor(z)
+        fake_t = torch_mlp(tg, tz, "tanh")
+        a_real, a_fake = torch_mlp(td, torch.tensor(real), "leaky"), torch_mlp(
+            td, fake_t.detach(), "leaky")
+        d_loss = (F.binary_cross_entropy_with_logits(a_real, torch.ones_like(a_real))
+                  + F.binary_cross_entropy_with_logits(a_fake, torch.zeros_like(a_fake)))
+        assert ex.d_loss == pytest.approx(d_loss.item(), rel=1e-9)
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        assert_close(ex.d_real_updated, d_of(td, real), rtol=1e-9, atol=1e-12)
+        assert_close(ex.d_fake_updated, d_of(td, fake), rtol=1e-9, atol=1e-12)
+        with torch.no_grad():
+            a_r, a_f = torch_mlp(td, torch.tensor(real), "leaky"), torch_mlp(
+                td, torch.tensor(fake), "leaky")
+            updated = (F.binary_cross_entropy_with_logits(a_r, torch.ones_like(a_r))
+                       + F.binary_cross_entropy_with_logits(a_f, torch.zeros_like(a_f)))
+        assert ex.d_loss_updated == pytest.approx(updated.item(), rel=1e-9)
+        # G's step through the updated D, then its new samples
+        a_fake = torch_mlp(td, fake_t, "leaky")
+        g_loss = F.binary_cross_entropy_with_logits(a_fake, torch.ones_like(a_fake))
+        assert ex.g_loss == pytest.approx(g_loss.item(), rel=1e-9)
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        with torch.no_grad():
+            after = torch_mlp(tg, tz, "tanh")
+            a_after = torch_mlp(td, after, "leaky")
+            g_after = F.binary_cross_entropy_with_logits(a_after, torch.ones_like(a_after))
+        assert_close(ex.fake_after, after.numpy(), rtol=1e-9, atol=1e-12)
+        assert_close(ex.d_fake_after, d_of(td, after.numpy()), rtol=1e-9, atol=1e-12)
+        assert ex.g_loss_after == pytest.approx(g_after.item(), rel=1e-9)
+    # the step shown is the one within the window where D separates real from fake best
+    assert ex.step == max(gaps, key=lambda s: (gaps[s], -s))
+    assert ex.d_real_mean - ex.d_fake_mean == pytest.approx(gaps[ex.step], rel=1e-9)
+    assert ex.d_loss == trace.d_loss_history[ex.step - 1]
+    assert ex.g_loss == trace.g_loss_history[ex.step - 1]
+    assert trace.example_d_improved == (ex.d_loss_updated < ex.d_loss)
+    assert trace.example_g_improved == (ex.g_loss_after < ex.g_loss)
+
+
+def test_example_step_is_early_and_default_steps_descend(runs):
+    trace = runs["ring", "normal"]
+    ex = trace.example_step
+    assert 1 <= ex.step <= 100
+    assert ex.real.shape == ex.fake.shape == ex.fake_after.shape == (trace.batch_size, 2)
+    assert ex.d_real.shape == ex.d_fake_updated.shape == (trace.batch_size,)
+    assert ex.d_grid.shape == (31, 31)
+    assert ex.d_real_mean > ex.d_fake_mean  # D already tells them apart a little
+    assert trace.example_d_improved and trace.example_g_improved
+    assert LESSON.run({"steps": 3, "snapshot_every": 1}).example_step.step <= 3
+
+
+def test_contrast_is_the_other_setting_trained_alike(runs):
+    for data in DATASETS:
+        for setting, other in (("normal", "mode-collapse"), ("mode-collapse", "normal")):
+            trace, twin = runs[data, setting], runs[data, other]
+            assert trace.contrast_setting == other
+            assert (trace.contrast_lr_g, trace.contrast_lr_d) == (twin.lr_g, twin.lr_d)
+            assert len(trace.contrast_snapshots) == len(twin.snapshots)
+            for mine, ref in zip(trace.contrast_snapshots, twin.snapshots, strict=True):
+                assert mine.step == ref.step and mine.modes_covered == ref.modes_covered
+                assert (mine.distance, mine.d_loss, mine.g_loss) == (
+                    ref.distance, ref.d_loss, ref.g_loss)
+                for key in ("fake", "d_grid", "mode_counts"):
+                    assert_close(getattr(mine, key), getattr(ref, key), rtol=0, atol=0)
+            assert trace.contrast_max_modes_covered == twin.max_modes_covered == max(
+                s.modes_covered for s in twin.snapshots)
+            assert trace.contrast_lr_ratio == twin.lr_ratio == twin.lr_g / twin.lr_d
+            assert_close(trace.snapshots[0].real, twin.snapshots[0].real, rtol=0, atol=0)
+    # the evidence the video gives: the collapsed run covers few modes and stays far
+    ring = runs["ring", "normal"]
+    assert ring.contrast_max_modes_covered <= 2 < ring.snapshots[-1].modes_covered
+    assert ring.lr_ratio == 1 and ring.contrast_lr_ratio == pytest.approx(200, rel=1e-12)
+    assert ring.contrast_snapshots[-1].distance > 3 * ring.snapshots[-1].distance
+
+
+def test_grid_extremes_and_mode_count(runs):
+    for (data, _), trace in runs.items():
+        assert trace.mode_count == len(DATASETS[data].modes)
+        assert trace.d_grid_min.tolist() == [float(s.d_grid.min()) for s in trace.snapshots]
+        assert trace.d_grid_max.tolist() == [float(s.d_grid.max()) for s in trace.snapshots]
+
+
+def test_the_work_cap_counts_both_trainings():
+    with pytest.raises(ParamError, match=r"steps x batch_size x hidden\^2 = 20000 x 64 x 32\^2 = "
+                       r"1.3e\+09, trained twice"):
+        LESSON.run({"steps": 20000})
+    LESSON.run({"steps": 10, "batch_size": 1024, "hidden": 128})  # 1.7e8 per training: allowed

@@ -6,8 +6,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine import rnn
 from engine.lstm import (
     LESSON,
+    LESSON_DEFAULTS,
     LSTMWeights,
     init_lstm,
     lstm_backward,
@@ -229,7 +231,7 @@ def test_init_places_the_forget_bias():
 
 def test_lesson_defaults_and_trace_is_frozen_and_json_ready():
     trace = LESSON.run({})
-    assert trace.h.shape == trace.c.shape == trace.f.shape == (6, 3)
+    assert trace.h.shape == trace.c.shape == trace.f.shape == (8, 3)
     assert_close(trace.c[1:], trace.f[1:] * trace.c[:-1] + trace.i[1:] * trace.g[1:])
     assert_close(trace.h, trace.o * np.tanh(trace.c))
     with pytest.raises(ValueError):
@@ -248,3 +250,101 @@ def test_lesson_defaults_and_trace_is_frozen_and_json_ready():
 def test_bad_parameters_are_refused(overrides, message):
     with pytest.raises(ParamError, match=message):
         LESSON.run(overrides)
+
+
+# -- the keys the video adds: the worked step, the RNN on the same data, the comparison --------
+@settings(max_examples=30, deadline=None)
+@given(lessons())
+def test_the_vanilla_rnn_run_is_the_bptt_lesson_with_the_same_parameters(params):
+    trace = LESSON.run(params)
+    same = {key: value for key, value in params.items() if key != "forget_bias"}
+    bptt = rnn.LESSON.run(same)
+    assert np.array_equal(trace.rnn_contributions, bptt.contributions)
+    assert np.array_equal(trace.x, bptt.x) and np.array_equal(trace.targets, bptt.targets)
+
+
+@settings(max_examples=30, deadline=None)
+@given(lessons())
+def test_pre_activations_and_cell_update_parts_match_pytorch(params):
+    trace = lstm_through_time(**params)
+    H = trace.h.shape[1]
+    h_prev = torch.tensor(np.vstack([trace.h0, trace.h[:-1]]))
+    pre = (torch.nn.functional.linear(torch.tensor(trace.x), torch.tensor(trace.W_ih),
+                                      torch.tensor(trace.b_ih))
+           + torch.nn.functional.linear(h_prev, torch.tensor(trace.W_hh),
+                                        torch.tensor(trace.b_hh))).numpy()
+    for k, gate in enumerate("ifgo"):
+        assert_close(getattr(trace, f"a_{gate}"), pre[:, k * H:(k + 1) * H])
+    assert_close(sigmoid(trace.a_f), trace.f)
+    assert_close(sigmoid(trace.a_i), trace.i)
+    assert_close(np.tanh(trace.a_g), trace.g)
+    assert_close(sigmoid(trace.a_o), trace.o)
+    assert np.array_equal(trace.c_prev, np.vstack([trace.c0, trace.c[:-1]]))
+    assert_close(trace.f_c_prev + trace.i_g, trace.c)
+    assert_close(trace.f_c_prev, trace.f * trace.c_prev)
+    assert_close(trace.o * trace.tanh_c, trace.h)
+    assert trace.worked_step == params["steps"]
+
+
+def test_defaults_tell_the_story_the_video_narrates():
+    trace = LESSON.run({})
+    assert (trace.steps, trace.recurrent_scale, trace.input_scale) == (
+        LESSON_DEFAULTS["steps"], LESSON_DEFAULTS["recurrent_scale"],
+        LESSON_DEFAULTS["input_scale"])
+    # The RNN's gradient fades by orders of magnitude on the way to step 1; the cell's does not.
+    assert trace.rnn_trend == "vanishes" and trace.cell_trend == "shrinks"
+    assert trace.winner == "cell" and trace.advantage > 100
+    assert np.all(np.diff(trace.rnn_contributions) > 0)
+    assert trace.rnn_contributions[0] / trace.rnn_contributions[-1] < 1e-3
+    assert trace.cell_contributions[0] / trace.cell_contributions[-1] > 0.1
+    assert trace.oldest_step == 1 and not trace.truncated
+    # The gates take clearly different values at the worked step.
+    t = trace.worked_step - 1
+    gates = [trace.f[t, 0], trace.i[t, 0], trace.o[t, 0]]
+    assert max(gates) - min(gates) > 0.2
+
+
+@settings(max_examples=40, deadline=None)
+@given(lessons())
+def test_reach_comparison_follows_its_definition(params):
+    trace = lstm_through_time(**params)
+    steps, k = params["steps"], params["truncate"]
+    oldest = 0 if k is None else max(0, steps - k)
+    assert trace.oldest_step == oldest + 1 and trace.truncated == (oldest > 0)
+    for kept, norms, fade, name in (
+            (trace.rnn_kept, trace.rnn_contributions, trace.rnn_fade, "rnn"),
+            (trace.cell_kept, trace.cell_contributions, trace.cell_fade, "cell")):
+        expected = norms[oldest] / norms[-1] if norms[-1] > 0 else 0.0
+        assert kept == pytest.approx(expected, rel=1e-12), name
+        assert fade == (pytest.approx(1 / kept) if kept > 0 else 0.0)
+    crossed = trace.f[oldest + 1:] if oldest + 1 < steps else trace.f[-1:]
+    assert trace.f_mean == pytest.approx(crossed.mean())
+    low, high = sorted((trace.rnn_kept, trace.cell_kept))
+    if low > 0:
+        assert trace.advantage == pytest.approx(high / low)
+    if trace.winner == "cell":
+        assert trace.cell_kept >= 2 * trace.rnn_kept
+    elif trace.winner == "rnn":
+        assert trace.rnn_kept >= 2 * trace.cell_kept
+    else:
+        assert trace.cell_kept < 2 * trace.rnn_kept or trace.cell_kept == 0
+        assert trace.rnn_kept < 2 * trace.cell_kept or trace.rnn_kept == 0
+
+
+@pytest.mark.parametrize("kept,word", [(0.0, "vanishes"), (0.0999, "vanishes"), (0.1, "shrinks"),
+                                       (0.94, "shrinks"), (0.95, "holds"), (1.05, "holds"),
+                                       (1.06, "grows"), (40.0, "grows")])
+def test_trends_in_words(kept, word):
+    from engine.lstm import trend
+    assert trend(kept) == word
+
+
+def test_truncation_moves_the_oldest_step_and_a_high_forget_bias_keeps_the_cell():
+    cut = LESSON.run({"truncate": 3})
+    assert cut.oldest_step == 6 and cut.truncated
+    assert np.all(cut.rnn_contributions[:5] == 0) and cut.rnn_contributions[5] > 0
+    assert cut.rnn_kept == pytest.approx(cut.rnn_contributions[5] / cut.rnn_contributions[7])
+    keep = LESSON.run({"forget_bias": 4.0})
+    low = LESSON.run({"forget_bias": -2.0})
+    assert keep.f_mean > 0.95 > LESSON.run({}).f_mean > 0.5 > low.f_mean
+    assert keep.cell_kept > LESSON.run({}).cell_kept > low.cell_kept

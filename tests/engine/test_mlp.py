@@ -203,3 +203,113 @@ def test_trace_is_frozen_and_json_ready():
     data = trace.to_dict()
     assert np.shape(data["W1"]) == (4, 3) and np.shape(data["W2"]) == (2, 4)
     assert isinstance(data["loss"], float) and data["activation"] == "sigmoid"
+
+
+# -- what the video teaches around the numbers: the worked path, the activation, the step size --
+
+def torch_loss_after_step(trace, lr: float) -> float:
+    """The loss after one torch.optim.SGD step with learning rate `lr` (float64)."""
+    params = [torch.tensor(np.array(getattr(trace, k)), requires_grad=True)
+              for k in ("W1", "b1", "W2", "b2")]
+    x, target = torch.tensor(np.array(trace.x)), torch.tensor(np.array(trace.target))
+    act = TORCH_ACT[trace.activation]
+
+    def loss():
+        y = params[2] @ act(params[0] @ x + params[1]) + params[3]
+        return 0.5 * ((y - target) ** 2).sum()
+
+    opt = torch.optim.SGD(params, lr=lr)
+    opt.zero_grad()
+    loss().backward()
+    opt.step()
+    with torch.no_grad():
+        return loss().item()
+
+
+@settings(max_examples=40, deadline=None)
+@given(lessons())
+def test_the_worked_path_is_every_factor_of_its_chain_rule(params):
+    trace = LESSON.run(params)
+    ref = torch_reference(trace)
+    c = trace.chain
+    i, j, k = c.input, c.hidden, c.output
+    assert i == np.argmax(np.abs(trace.x)) and j == np.argmax(np.abs(ref["grad_z1"]))
+    assert k == np.argmax(np.abs(ref["grad_y_hat"]))
+    for name, expected in (("x", trace.x[i]), ("w1", trace.W1[j, i]), ("b1", trace.b1[j]),
+                           ("w2", trace.W2[k, j]), ("target", trace.target[k]),
+                           ("z1", ref["z1"][j]), ("a1", ref["a1"][j]),
+                           ("y_hat", ref["y_hat"][k]), ("grad_y_hat", ref["grad_y_hat"][k]),
+                           ("grad_w2", ref["grad_W2"][k, j]), ("grad_a1", ref["grad_a1"][j]),
+                           ("grad_z1", ref["grad_z1"][j]), ("grad_w1", ref["grad_W1"][j, i]),
+                           ("w1_new", ref["W1_new"][j, i]), ("w2_new", ref["W2_new"][k, j])):
+        assert_close(getattr(c, name), expected)
+    # the terms written on screen add up to what they claim
+    assert_close(np.sum(c.z1_products) + c.b1, c.z1)
+    assert_close(c.z1_products, trace.W1[j] * trace.x, rtol=0, atol=0)
+    assert_close(np.sum(c.grad_a1_products), c.grad_a1)
+    assert_close(c.grad_w2, c.grad_y_hat * c.a1)
+    assert_close(c.grad_z1, c.grad_a1 * c.act_grad)
+    assert_close(c.grad_w1, c.grad_a1 * c.act_grad * c.x)
+    # the hidden layer after the step, by torch from the stepped weights
+    with torch.no_grad():
+        a1_new = TORCH_ACT[trace.activation](torch.tensor(ref["W1_new"]) @ torch.tensor(trace.x)
+                                             + torch.tensor(ref["b1_new"]))
+    assert_close(trace.a1_new, a1_new.numpy())
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_activation_curve_and_its_largest_slope_match_autograd(activation):
+    trace = LESSON.run({"activation": activation})
+    z = torch.tensor(np.array(trace.act_curve_z), requires_grad=True)
+    a = TORCH_ACT[activation](z)
+    assert_close(trace.act_curve_a, a.detach().numpy())
+    a.sum().backward()  # each point's slope: the points are independent
+    assert_close(trace.act_curve_grad, z.grad.numpy())
+    # the slope of the activation everywhere on a fine grid through 0, by autograd
+    grid = torch.linspace(-10, 10, 20001, dtype=torch.float64, requires_grad=True)
+    TORCH_ACT[activation](grid).sum().backward()
+    assert trace.act_grad_max == pytest.approx(grid.grad.max().item(), rel=1e-9)
+    if activation == "sigmoid":
+        assert np.all(trace.da1_dz1 <= trace.act_grad_max)
+    reach = max(4.0, 1.15 * np.abs(trace.z1).max())
+    assert trace.act_curve_z[0] == -reach and trace.act_curve_z[-1] == reach
+
+
+@settings(max_examples=25, deadline=None)
+@given(lessons())
+def test_the_loss_after_one_step_matches_torch_sgd_at_every_learning_rate(params):
+    trace = LESSON.run(params)
+    for lr, loss in list(zip(trace.lr_curve_lr, trace.lr_curve_loss, strict=True))[::8]:
+        assert loss == pytest.approx(torch_loss_after_step(trace, float(lr)), rel=1e-8,
+                                     abs=1e-12)
+    if trace.lr_overshoot is None:
+        return
+    assert 0 < trace.lr_best < trace.lr_overshoot
+    assert trace.lr_curve_lr[-1] == pytest.approx(1.25 * max(trace.lr, trace.lr_overshoot))
+    # the crossing: the loss is back where it started, lower just before, higher just after
+    at = torch_loss_after_step(trace, trace.lr_overshoot)
+    assert at == pytest.approx(trace.loss, rel=1e-6, abs=1e-9)
+    assert torch_loss_after_step(trace, trace.lr_overshoot * 1.001) > trace.loss
+    assert trace.loss_best == pytest.approx(torch_loss_after_step(trace, trace.lr_best),
+                                            rel=1e-8, abs=1e-12)
+    assert trace.loss_best < trace.loss
+
+
+def test_the_step_size_that_helps_most_and_the_one_that_overshoots():
+    trace = LESSON.run({})
+    lrs = np.linspace(0, trace.lr_overshoot, 401)[1:-1]
+    losses = [torch_loss_after_step(trace, float(lr)) for lr in lrs]
+    assert max(losses) < trace.loss  # every step shorter than the overshoot helps
+    assert trace.loss_best <= min(losses) + 1e-3 * trace.loss
+    assert trace.lr_regime == "descent"
+    big = LESSON.run({"lr": 2 * trace.lr_overshoot})
+    assert big.lr_regime == "overshoot" and big.loss_new > big.loss
+    assert LESSON.run({"lr": 0.0}).lr_regime == "none"
+
+
+def test_a_network_that_already_fits_has_no_step_to_take():
+    fitted = LESSON.run({"target": LESSON.run({}).y_hat.tolist()})
+    assert fitted.loss == 0 and np.all(fitted.grad_W1 == 0)
+    assert fitted.lr_best is fitted.lr_overshoot is fitted.loss_best is None
+    assert fitted.lr_regime == "none"
+    assert None not in np.ravel(fitted.to_dict()["lr_curve_loss"]).tolist()

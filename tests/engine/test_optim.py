@@ -12,6 +12,7 @@ from engine.optim import (
     SURFACES,
     Hyper,
     gradient,
+    hessian,
     optimize,
     run_optimizer,
 )
@@ -207,3 +208,144 @@ def test_trace_is_frozen_and_json_ready():
     assert set(data["state"]) == {"exp_avg", "exp_avg_sq"}
     assert np.shape(data["state"]["exp_avg"]) == (3, 2)
     assert np.shape(data["grid_loss"]) == (4, 4) and data["diverged"] is False
+
+
+# -- the keys the video adds: the comparison, the large-rate run, the curvature -------------
+
+RUN_KEYS = ("path", "loss", "grads", "updates", "steps_taken", "diverged", "final_loss")
+
+
+def as_run_of(trace, name, **changes):
+    """The comparison run `name` of `trace` (or any run-like keys) seen as a single-optimizer
+    trace, for torch_run / check_against_torch."""
+    from types import SimpleNamespace
+
+    run = trace.runs[name]
+    fields = {key: getattr(trace, key) for key in (
+        "surface", "lr", "momentum", "nesterov", "alpha", "beta1", "beta2", "eps", "start")}
+    fields.update(optimizer=name, **{key: getattr(run, key) for key in RUN_KEYS},
+                  state=run.state)
+    fields.update(changes)
+    return SimpleNamespace(**fields)
+
+
+@settings(max_examples=25, deadline=None)
+@given(runs())
+def test_the_compared_runs_are_the_single_optimizer_runs(params):
+    trace = LESSON.run(params)
+    assert trace.compare == OPTIMIZERS and tuple(trace.runs) == OPTIMIZERS
+    for name in OPTIMIZERS:
+        single = LESSON.run({**params, "optimizer": name})
+        run = trace.runs[name]
+        assert run.optimizer == name
+        for key in RUN_KEYS:
+            assert np.array_equal(getattr(run, key), getattr(single, key)), (name, key)
+        assert set(run.state) == set(single.state)
+        for key in run.state:
+            assert np.array_equal(run.state[key], single.state[key])
+        assert run.final_gap == max(run.final_loss - trace.min_loss, 0.0)
+    for key in RUN_KEYS:  # the lesson's own keys still describe the `optimizer` run
+        assert np.array_equal(getattr(trace, key), getattr(trace.runs[trace.optimizer], key))
+
+
+@pytest.mark.parametrize("surface,lr,nesterov", [("quadratic", 0.1, False),
+                                                  ("quadratic", 0.1, True),
+                                                  ("rosenbrock", 1e-3, False),
+                                                  ("saddle", 0.05, True)])
+def test_every_compared_run_matches_torch_optim(surface, lr, nesterov):
+    trace = LESSON.run({"surface": surface, "lr": lr, "steps": 150, "nesterov": nesterov})
+    for name in OPTIMIZERS:
+        check_against_torch(as_run_of(trace, name))
+
+
+def test_adam_bias_corrected_moments_give_its_step():
+    trace = LESSON.run({"optimizer": "adam", "steps": 30, "beta1": 0.8, "beta2": 0.99})
+    adam = trace.runs["adam"]
+    ref = torch_run(as_run_of(trace, "adam"))
+    t = np.arange(1, 31)[:, None]
+    assert_close(adam.bias_corrected["exp_avg"], ref["exp_avg"] / (1 - 0.8 ** t))
+    assert_close(adam.bias_corrected["exp_avg_sq"], ref["exp_avg_sq"] / (1 - 0.99 ** t))
+    m_hat, v_hat = adam.bias_corrected["exp_avg"], adam.bias_corrected["exp_avg_sq"]
+    assert_close(adam.updates, -trace.lr * m_hat / (np.sqrt(v_hat) + trace.eps))  # the video's Δ
+    first = adam.bias_corrected  # step 1: m-hat is g, v-hat is g^2
+    assert_close(first["exp_avg"][0], adam.grads[0])
+    assert_close(first["exp_avg_sq"][0], adam.grads[0] ** 2)
+    for name in ("sgd", "momentum", "rmsprop"):
+        assert dict(trace.runs[name].bias_corrected) == {}
+
+
+def test_best_is_the_run_closest_to_the_minimum_loss():
+    trace = LESSON.run({})
+    gaps = {name: trace.runs[name].final_gap for name in OPTIMIZERS}
+    assert trace.best == min(gaps, key=gaps.get) == "rmsprop"
+    blown = LESSON.run({"surface": "rosenbrock", "lr": 0.01, "steps": 50})
+    assert blown.runs["sgd"].diverged and blown.best in ("rmsprop", "adam")
+
+
+def test_the_large_rate_is_the_first_doubling_that_diverges_and_matches_torch():
+    trace = LESSON.run({})  # sgd, lr 0.1 on the quadratic: 0.2, 0.4, 0.8 settle; 1.6 does not
+    assert trace.large_lr == pytest.approx(1.6) and trace.large_lr_factor == pytest.approx(16)
+    assert trace.large_lr_diverged and trace.large_lr_case == "diverged"
+    assert trace.large_lr > trace.lr_limit == 1.0
+    assert not LESSON.run({"lr": trace.large_lr / 2}).diverged
+    big = LESSON.run({"lr": trace.large_lr})  # only the rate changed
+    assert np.array_equal(big.path, trace.large_lr_path)
+    assert np.array_equal(big.loss, trace.large_lr_loss)
+    assert big.steps_taken == trace.large_lr_steps_taken < trace.steps
+    assert big.final_loss == trace.large_lr_final_loss
+    check_against_torch(big)
+    given_rate = LESSON.run({"large_lr": 0.9})  # below the limit: it settles
+    assert given_rate.large_lr == 0.9 and given_rate.large_lr_case == "stable"
+    assert not given_rate.large_lr_diverged
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_no_rate_makes_rmsprop_or_adam_diverge_so_the_large_rate_is_ten_times(surface):
+    lr = {"quadratic": 0.1, "rosenbrock": 2e-3, "saddle": 0.05}[surface]
+    for name in ("rmsprop", "adam"):
+        trace = LESSON.run({"surface": surface, "optimizer": name, "lr": lr})
+        assert trace.large_lr_case == "adaptive" and not trace.large_lr_diverged
+        assert trace.large_lr == pytest.approx(10 * lr) and trace.lr_max == 100.0
+        assert not LESSON.run({"surface": surface, "optimizer": name, "lr": 100.0}).diverged
+        big = LESSON.run({"surface": surface, "optimizer": name, "lr": trace.large_lr})
+        assert np.array_equal(big.path, trace.large_lr_path)
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_curvatures_and_saddles_match_torch_hessians(surface):
+    f = TORCH_SURFACES[surface]
+    rng = np.random.default_rng(5)
+    for p in [*rng.uniform(-1.5, 1.5, (4, 2)), *SURFACES[surface].minima]:
+        ref = torch.autograd.functional.hessian(f, torch.tensor(np.array(p, dtype=np.float64)))
+        assert_close(hessian(surface, *p), ref.numpy())
+    trace = LESSON.run({"surface": surface, "steps": 1, "lr": 1e-3})
+    at_min = torch.autograd.functional.hessian(f, torch.tensor(trace.minima[0]))
+    assert_close(trace.curvatures, np.linalg.eigvalsh(at_min.numpy()))
+    for value, direction in zip(trace.curvatures, trace.curvature_directions, strict=True):
+        assert_close(at_min.numpy() @ direction, value * direction, atol=1e-9)
+        assert np.linalg.norm(direction) == pytest.approx(1.0)
+    assert trace.condition == pytest.approx(trace.curvatures[1] / trace.curvatures[0])
+    assert trace.lr_limit == pytest.approx(2 / trace.curvatures[1])
+    for x, y in trace.saddles:  # gradient zero, the surface curves up one way and down the other
+        assert_close(gradient(SURFACES[surface], np.array([x, y])), [0.0, 0.0], rtol=0, atol=0)
+        low, high = np.linalg.eigvalsh(hessian(surface, x, y))
+        assert low < 0 < high
+    assert len(trace.saddles) == (1 if surface == "saddle" else 0)
+
+
+def test_the_stability_limit_separates_settling_from_diverging_on_the_quadratic():
+    limit = LESSON.run({}).lr_limit
+    below = LESSON.run({"lr": 0.95 * limit, "steps": 400})
+    above = LESSON.run({"lr": 1.05 * limit, "steps": 400})
+    assert not below.diverged and below.final_loss < 1e-6
+    assert above.diverged
+
+
+def test_the_video_keys_are_json_ready():
+    data = optimize(optimizer="adam", steps=3, grid_points=4).to_dict()
+    assert data["compare"] == list(OPTIMIZERS) and set(data["runs"]) == set(OPTIMIZERS)
+    assert np.shape(data["runs"]["adam"]["bias_corrected"]["exp_avg"]) == (3, 2)
+    assert np.shape(data["runs"]["momentum"]["state"]["momentum_buffer"]) == (3, 2)
+    assert data["saddles"] == [] and data["large_lr_case"] == "adaptive"
+    assert data["diverged_at"] == DIVERGED_AT and isinstance(data["large_lr_diverged"], bool)
+    assert LESSON.run({"lr": 0.0, "steps": 2}).to_dict()["large_lr_factor"] is None  # inf

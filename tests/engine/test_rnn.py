@@ -11,6 +11,7 @@ from engine.rnn import (
     LESSON,
     RNNWeights,
     backprop_through_time,
+    default_window,
     init_rnn,
     make_sequence,
     rnn_backward,
@@ -256,3 +257,125 @@ def test_lesson_defaults_and_trace_is_frozen_and_json_ready():
 def test_bad_parameters_are_refused(overrides, message):
     with pytest.raises(ParamError, match=message):
         LESSON.run(overrides)
+
+
+# -- the runs the video compares, computed into the lesson's one trace ----------------------------
+COMPARED = dict(steps=7, input_size=3, hidden_size=4, output_size=2, seed=12,
+                recurrent_scale=1.3, input_scale=0.4, initial_state="random")
+
+
+@pytest.mark.parametrize("overrides", [{}, {"truncate": 3}, COMPARED, {**COMPARED, "truncate": 2},
+                                       {"recurrent_scale": 0.0, "steps": 3}])
+def test_contrast_runs_are_the_lesson_with_one_thing_changed(overrides):
+    trace = LESSON.run(overrides)
+    for name in ("vanishing", "exploding"):
+        scale = getattr(trace, f"{name}_scale")
+        other = LESSON.run(overrides, {"recurrent_scale": scale, "truncate": None})
+        assert np.array_equal(getattr(trace, f"{name}_contributions"), other.contributions)
+    full = LESSON.run(overrides, {"truncate": None})
+    cut = LESSON.run(overrides, {"truncate": trace.truncated_window})
+    assert np.array_equal(trace.full_contributions, full.contributions)
+    assert np.array_equal(trace.truncated_contributions, cut.contributions)
+    assert trace.truncated_window < trace.steps
+    assert trace.truncated_ignored_steps == trace.steps - trace.truncated_window
+    if overrides.get("truncate") is None:
+        assert trace.bptt_mode == "full" and np.array_equal(trace.contributions, full.contributions)
+    else:
+        assert trace.bptt_mode == "truncated" and trace.truncated_window == overrides["truncate"]
+        assert np.array_equal(trace.contributions, cut.contributions)
+    error = np.linalg.norm(cut.grad_W_hh - full.grad_W_hh) / np.linalg.norm(full.grad_W_hh)
+    assert trace.truncation_grad_error == pytest.approx(error, rel=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(lessons())
+def test_compared_runs_match_pytorch_autograd(params):
+    trace = backprop_through_time(**params)
+    for name in ("vanishing", "exploding"):
+        scale = getattr(trace, f"{name}_scale")
+        w = init_rnn(params["seed"], params["input_size"], params["hidden_size"],
+                     params["output_size"], scale, params["input_scale"])
+        ref = rnn_reference(trace.x, trace.h0, w, trace.targets, None, last_only=True)
+        reach = np.linalg.norm(ref["grad_h"], axis=1)
+        assert_close(getattr(trace, f"{name}_contributions"), reach)
+        assert np.all(reach <= getattr(trace, f"{name}_ceiling") * (1 + 1e-9) + 1e-300)
+    w = weights_of(trace)
+    full = rnn_reference(trace.x, trace.h0, w, trace.targets, None)
+    cut = rnn_reference(trace.x, trace.h0, w, trace.targets, trace.truncated_window)
+    for key, truncate in (("full_contributions", None),
+                          ("truncated_contributions", trace.truncated_window)):
+        last = rnn_reference(trace.x, trace.h0, w, trace.targets, truncate, last_only=True)
+        assert_close(getattr(trace, key), np.linalg.norm(last["grad_h"], axis=1))
+    difference = np.linalg.norm(cut["grad_W_hh"] - full["grad_W_hh"])
+    if np.linalg.norm(full["grad_W_hh"]) > 1e-8:
+        expected = difference / np.linalg.norm(full["grad_W_hh"])
+        assert trace.truncation_grad_error == pytest.approx(expected, rel=1e-6, abs=1e-9)
+
+
+def test_one_contribution_by_autograd_from_scratch():
+    """||dL_T/dh_1|| of the vanishing run, by torch autograd on a graph built here."""
+    trace = LESSON.run({})
+    w = init_rnn(0, 2, 3, 1, trace.vanishing_scale, trace.input_scale)
+    p = {name: torch.tensor(value) for name, value in w._asdict().items()}
+    h1 = torch.tanh(p["W_xh"] @ torch.tensor(trace.x[0]) + p["W_hh"] @ torch.tensor(trace.h0)
+                    + p["b_h"]).detach().requires_grad_(True)
+    h = h1
+    for x_t in torch.tensor(trace.x[1:]):
+        h = torch.tanh(p["W_xh"] @ x_t + p["W_hh"] @ h + p["b_h"])
+    loss = 0.5 * ((p["W_hy"] @ h + p["b_y"] - torch.tensor(trace.targets[-1])) ** 2).sum()
+    (grad,) = torch.autograd.grad(loss, h1)
+    assert trace.vanishing_contributions[0] == pytest.approx(float(grad.norm()), rel=1e-12)
+
+
+def test_the_contrast_shrinks_and_grows_within_the_scale_bounds():
+    trace = LESSON.run({})
+    assert trace.vanishing_scale < 1 < trace.exploding_scale
+    assert trace.vanishing_shrink >= trace.vanishing_bound * (1 - 1e-12)  # |W_hh| 0.5, tanh' <= 1
+    assert 1 < trace.exploding_growth <= trace.exploding_bound and trace.exploding_grows
+    assert trace.vanishing_bound == trace.exploding_bound == 2.0 ** (trace.steps - 1)
+    van, exp = trace.vanishing_contributions, trace.exploding_contributions
+    assert trace.vanishing_shrink == pytest.approx(van[-1] / van[0])
+    assert trace.exploding_growth == pytest.approx(exp[0] / exp[-1])
+    for bars, top in ((van, trace.vanishing_ceiling), (exp, trace.exploding_ceiling)):
+        assert np.all(bars <= top * (1 + 1e-12)) and bars[-1] == top[-1]
+    assert_close(trace.exploding_ceiling[:-1] / trace.exploding_ceiling[1:], np.full(5, 2.0))
+    # Per step back too: at most the scale (vanishing) and at most the scale (exploding).
+    assert np.all(van[:-1] <= 0.5 * van[1:] * (1 + 1e-12))
+    assert np.all(exp[:-1] <= 2.0 * exp[1:] * (1 + 1e-12))
+
+
+def test_saturation_can_hide_the_growth():
+    """A huge input scale saturates tanh: the exploding run shrinks too, and says so."""
+    trace = LESSON.run({"input_scale": 50.0, "steps": 8})
+    assert not trace.exploding_grows and trace.exploding_growth < 1
+    assert trace.to_dict()["exploding_grows"] is False
+
+
+def test_the_first_step_written_out():
+    trace = LESSON.run({"initial_state": "random"})
+    k = trace.first_unit
+    assert abs(trace.z[0][k]) == np.abs(trace.z[0]).max()
+    assert trace.first_input_term == pytest.approx(trace.W_xh[k] @ trace.x[0], rel=1e-14)
+    assert trace.first_recurrent_term == pytest.approx(trace.W_hh[k] @ trace.h0, rel=1e-14)
+    total = trace.first_input_term + trace.first_recurrent_term + trace.b_h[k]
+    assert total == pytest.approx(trace.z[0][k], rel=1e-12)
+    assert (trace.first_z, trace.first_h, trace.first_slope) == (
+        trace.z[0][k], trace.h[0][k], trace.tanh_slopes[0][k])
+    assert trace.first_h == pytest.approx(float(torch.tanh(torch.tensor(trace.first_z))))
+    z = torch.tensor(trace.z, requires_grad=True)
+    (slopes,) = torch.autograd.grad(torch.tanh(z).sum(), z)
+    assert_close(trace.tanh_slopes, slopes.numpy())
+    assert trace.tanh_slope_min == trace.tanh_slopes.min() and trace.back_steps == 5
+
+
+@pytest.mark.parametrize("steps,window", [(1, 1), (2, 1), (3, 2), (4, 2), (6, 3), (9, 4),
+                                          (32, 16)])
+def test_default_window_cuts_something(steps, window):
+    assert default_window(steps) == window
+    assert LESSON.run({"steps": steps}).truncated_window == window
+
+
+def test_truncate_at_least_steps_counts_as_full():
+    trace = LESSON.run({"steps": 5, "truncate": 5})
+    assert trace.bptt_mode == "full" and trace.truncated_window == default_window(5)
+    assert np.array_equal(trace.full_contributions, trace.contributions)
