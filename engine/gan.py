@@ -18,7 +18,7 @@ fake held fixed; then update G on g_loss through the *updated* D, with the same 
 PyTorch's DCGAN example). Both use Adam with PyTorch semantics, betas (0.5, 0.999), eps 1e-8.
 
 Settings: `normal` trains both networks with learning rate `lr`; `mode-collapse` gives the
-generator 20 lr and the discriminator lr / 10. D then lags far behind G: G piles all its samples
+generator 20 x lr and the discriminator lr / 10. D then lags far behind G: G piles all its samples
 onto whatever region D currently rates most real, D slowly lowers it, G jumps elsewhere together,
 and at no time more than one or two modes are covered.
 
@@ -569,7 +569,7 @@ PARAMS = spec(
     Param("data", "choice", "ring", "two-gaussians: 1-D, two modes; ring: 2-D, eight modes",
           choices=tuple(DATASETS)),
     Param("setting", "choice", "normal",
-          "mode-collapse: G learns at 20 lr, D at lr/10, so G collapses", choices=SETTINGS),
+          "mode-collapse: G learns at 20 x lr, D at lr / 10, so G collapses", choices=SETTINGS),
     Param("steps", "int", 2000, "training steps (one D update, then one G update); "
           "steps x batch_size x hidden^2 may be at most 1e9 (each setting is trained: the "
           "run and its contrast)",

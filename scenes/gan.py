@@ -24,6 +24,7 @@ from manim import (
     FadeOut,
     Group,
     GrowArrow,
+    GrowFromEdge,
     ImageMobject,
     LaggedStart,
     Mobject,
@@ -32,12 +33,14 @@ from manim import (
     RoundedRectangle,
     TransformMatchingShapes,
     UpdateFromAlphaFunc,
+    ValueTracker,
     VGroup,
     VMobject,
     Write,
+    always_redraw,
 )
 from manim.mobject.types.image_mobject import RESAMPLING_ALGORITHMS
-from manim.utils.rate_functions import linear
+from manim.utils.rate_functions import linear, smooth
 
 from engine import gan
 from engine.params import ParamError
@@ -365,14 +368,18 @@ class GanScene(NarratedScene):
         self.contrast()
 
     @staticmethod
-    def reveal(dots: VGroup, opacity: float) -> UpdateFromAlphaFunc:
-        """The dots appear one after another. (One animation of the group already on screen:
-        a LaggedStart would gather the dots into a new group drawn over everything.)"""
+    def reveal(dots: VGroup, opacity: float, source: np.ndarray) -> UpdateFromAlphaFunc:
+        """The dots appear one after another, each travelling from `source` to its place.
+        (One animation of the group already on screen: a LaggedStart would gather the dots
+        into a new group drawn over everything.)"""
         count = len(dots)
+        places = [dot.get_center() for dot in dots]
 
         def update(group: Mobject, a: float) -> None:
             for i, dot in enumerate(group):
-                dot.set_opacity(opacity * float(np.clip(a * (count + 4) / 5 - i / 5, 0, 1)))
+                p = float(np.clip(a * (count + 4) / 5 - i / 5, 0, 1))
+                dot.set_opacity(opacity * p)
+                dot.move_to(source + (places[i] - source) * smooth(p))
 
         return UpdateFromAlphaFunc(dots, update)
 
@@ -380,8 +387,9 @@ class GanScene(NarratedScene):
         field = self.field
         self.add(self.title, field)
         with self.cue("intro") as slot:
-            self.play(FadeIn(self.key[0]), self.reveal(field.real, field.dot_opacity),
-                      run_time=slot.share(0.35))
+            self.play(FadeIn(self.key[0]),
+                      self.reveal(field.real, field.dot_opacity, field.get_center()),
+                      run_time=slot.share(0.5))
             self.until(slot, 0.55)
             self.play(theme.pulse(field.real, 1.08), run_time=slot.share(0.15, 1.0))
 
@@ -389,8 +397,9 @@ class GanScene(NarratedScene):
         with self.cue("players") as slot:
             self.play(FadeIn(chart.noise), GrowArrow(chart.arrows[0]), FadeIn(chart.g_box),
                       run_time=slot.share(0.1))
-            self.play(FadeIn(self.key[1]), self.reveal(field.fake, field.dot_opacity),
-                      run_time=slot.share(0.15))
+            self.play(FadeIn(self.key[1]),  # G makes them: they come out of its box
+                      self.reveal(field.fake, field.dot_opacity, chart.g_box.get_center()),
+                      run_time=slot.share(0.2))
             self.until(slot, 0.33)
             self.play(GrowArrow(chart.arrows[1]), FadeIn(chart.d_box),
                       GrowArrow(chart.arrows[3]), FadeIn(chart.real), run_time=slot.share(0.1))
@@ -404,7 +413,7 @@ class GanScene(NarratedScene):
 
         with self.cue("d_map") as slot:
             grid0 = self.main.grid(0)
-            self.play(field.morph(grid0, grid0, fade=True), run_time=slot.share(0.2))
+            self.play(field.morph(grid0, grid0, fade=True), run_time=slot.share(0.3))
             if field.curve is not None:
                 self.play(field.curve.animate.set_stroke(opacity=1),
                           field.curve_parts.animate.set_opacity(1), run_time=slot.share(0.12))
@@ -503,7 +512,7 @@ class GanScene(NarratedScene):
         updates_d.next_to(chart.d_box, UP, buff=0.15)
         held_g = self.label("held", theme.BODY_SIZE).next_to(chart.g_box, UP, buff=0.15)
         with self.cue("d_update") as slot:
-            self.play(Write(d_formula), run_time=slot.share(0.2))
+            self.play(Write(d_formula), run_time=slot.share(0.3))
             self.play(FadeIn(d_line[:2]), run_time=slot.share(0.08))
             self.until(slot, 0.4)
             self.play(FadeIn(updates_d, shift=DOWN * 0.1), *self.dim(chart.g_box, 0.3),
@@ -579,20 +588,40 @@ class GanScene(NarratedScene):
                           dash_length=0.08)
         mark_name = self.label("this_step", theme.BODY_SIZE, theme.INK)
         mark_name.next_to(mark.get_top(), RIGHT, buff=0.1).shift(DOWN * 0.2)
+        # Where D(G(z)) stands: each curve's tangent there, its slope the generator's gradient.
+        d = ValueTracker(0.6)
+        slopes = VGroup(self.tangent(plot, d, np.log1p, lambda x: -1 / (1 - x), theme.NEGATIVE),
+                        self.tangent(plot, d, lambda x: -np.log(x), lambda x: -1 / x, FAKE_COLOR))
         with self.cue("non_saturating") as slot:
             self.play(self.fade_out(self.table_parts), run_time=slot.share(0.08))
             self.play(Create(plot.axes), FadeIn(plot.x_ticks, plot.y_ticks, plot.x_caption,
                                                   plot.y_caption), run_time=slot.share(0.1))
-            self.until(slot, 0.3)
-            self.play(Create(flat), FadeIn(flat_name), run_time=slot.share(0.1))
-            self.play(Create(steep), FadeIn(steep_name), run_time=slot.share(0.1))
-            self.until(slot, 0.5)
-            self.play(FadeIn(zone), run_time=slot.share(0.06))
-            self.play(theme.pulse(flat, 1.06), run_time=slot.share(0.08, 0.8))
-            self.play(theme.pulse(steep, 1.06), run_time=slot.share(0.08, 0.8))
-            self.until(slot, 0.82)
-            self.play(Create(mark), FadeIn(mark_name), run_time=slot.share(0.08))
-        self.ns_parts = VGroup(plot, flat, steep, flat_name, steep_name, zone, mark, mark_name)
+            self.until(slot, 0.18)
+            self.play(Create(flat), FadeIn(flat_name), run_time=slot.share(0.12))
+            self.play(Create(steep), FadeIn(steep_name), run_time=slot.share(0.12))
+            self.until(slot, 0.45)
+            self.play(FadeIn(zone, slopes), run_time=slot.share(0.06))
+            self.play(d.animate.set_value(0.05), run_time=slot.share(0.28), rate_func=smooth)
+            self.until(slot, 0.8)
+            self.play(Create(mark), FadeIn(mark_name), d.animate.set_value(at),
+                      run_time=slot.share(0.12))
+        self.ns_parts = VGroup(plot, flat, steep, flat_name, steep_name, zone, mark, mark_name,
+                               slopes)
+
+    @staticmethod
+    def tangent(plot: Plot, at: ValueTracker, f: Callable[[float], float],
+                slope: Callable[[float], float], color: theme.ManimColor) -> VMobject:
+        """A dot on the curve of f at the tracker's value, with its tangent (in screen units, so
+        a steep curve shows a steep line)."""
+        def draw() -> VGroup:
+            x = at.get_value()
+            point = plot.c2p(x, f(x))
+            ahead = plot.c2p(x + 0.01, f(x) + 0.01 * slope(x)) - point
+            ahead *= 0.7 / np.linalg.norm(ahead)
+            return VGroup(DashedLine(point - ahead, point + ahead, color=color, stroke_width=6,
+                                     dash_length=0.06),
+                          Dot(point, radius=0.1, color=color))
+        return always_redraw(draw)
 
     # -- training -----------------------------------------------------------------------------
     def plots(self) -> None:
@@ -633,7 +662,20 @@ class GanScene(NarratedScene):
                                  color=theme.MUTED)).arrange(RIGHT, buff=0.12)
         name.next_to(line, UP, buff=0.06).align_to(line, RIGHT)
         name.add_background_rectangle(theme.BACKGROUND, opacity=0.85, buff=0.04)
-        return VGroup(line, name)
+        low, high = plot.c2p(0, 0), plot.c2p(self.trace.steps, self.trace.distance_floor)
+        strip = Rectangle(width=high[0] - low[0], height=max(high[1] - low[1], 0.02),
+                          stroke_width=0, fill_color=theme.MUTED, fill_opacity=0.3)
+        strip.move_to((low + high) / 2)
+        return VGroup(line, name, strip)
+
+    def follow(self, curves: list[Curve], seconds: float) -> None:
+        """A dot runs along each drawn curve from its first snapshot to its last, as the voice
+        reads where the series started and where it ended."""
+        dots = [Dot(c.line.get_start(), radius=0.08, color=c.line.get_stroke_color())
+                for c in curves]
+        self.play(*[MoveAlongPath(dot, c.line) for dot, c in zip(dots, curves, strict=True)],
+                  run_time=seconds, rate_func=smooth)
+        self.play(*[FadeOut(dot) for dot in dots], run_time=min(0.5, seconds / 4))
 
     def readout(self, run: Run, index: int, rows: int = 1) -> VGroup:
         """step · distance · modes covered (of K) at snapshot `index` of `run`."""
@@ -713,15 +755,16 @@ class GanScene(NarratedScene):
         with self.cue("distance") as slot:
             self.play(theme.pulse(self.dist_plot, 1.04), run_time=slot.share(0.08, 0.8))
             self.train_through(self.main, field, second, slot, 0.1, 0.6, curves, shown)
-            self.until(slot, 0.62)
-            self.play(Create(self.floor_parts[0]), FadeIn(self.floor_parts[1]),
-                      run_time=slot.share(0.12))
+            self.until(slot, 0.6)
+            line, name, strip = self.floor_parts
+            self.play(GrowFromEdge(strip, LEFT), Create(line), run_time=slot.share(0.14))
+            self.play(FadeIn(name), run_time=slot.share(0.06))
+            self.follow([self.dist_curve], slot.share(0.16))
 
         with self.cue("train_more") as slot:
             self.train_through(self.main, field, third, slot, 0.0, 0.55, curves, shown)
-            self.until(slot, 0.6)
-            self.play(*[theme.pulse(c.line, 1.05) for c in self.loss_curves],
-                      run_time=slot.share(0.1, 0.8))
+            self.until(slot, 0.58)
+            self.follow(self.loss_curves, slot.share(0.2))
             self.until(slot, 0.82)
             self.play(theme.pulse(self.main_readout, 1.1), run_time=slot.share(0.1, 0.8))
 
@@ -803,12 +846,19 @@ class GanScene(NarratedScene):
             self.play(theme.pulse(main_curve.line, 1.05), theme.pulse(twin_curve.line, 1.05),
                       run_time=slot.share(0.1, 0.8))
 
+        # The summary replays both trainings, the numbers below each field following them.
+        self.main_readout = main_head[1]
+
+        def main_shown(index: int) -> None:
+            self.swap("main_readout", self.readout(self.main, index, rows=2).scale(factor))
+
+        main_moves = [move for part in self.main.thirds() for move in part]
         with self.cue("summary") as slot:
-            self.play(theme.pulse(main_head[1], 1.08), run_time=slot.share(0.12, 0.8))
-            self.until(slot, 0.3)
-            self.play(theme.pulse(field.fake, 1.15), run_time=slot.share(0.12, 0.8))
-            self.until(slot, 0.55)
-            self.play(theme.pulse(twin.fake, 1.15), run_time=slot.share(0.12, 0.8))
-            self.until(slot, 0.78)
-            self.play(theme.pulse(self.twin_readout, 1.08), run_time=slot.share(0.12, 0.8))
+            self.advance(self.main, field, len(t.snapshots) - 1, 0, slot.share(0.06), [])
+            main_shown(0)
+            self.train_through(self.main, field, main_moves, slot, 0.08, 0.6, [], main_shown)
+            self.until(slot, 0.62)
+            self.advance(self.other, twin, len(self.other.snapshots) - 1, 0, slot.share(0.06), [])
+            shown(0)
+            self.train_through(self.other, twin, moves, slot, 0.7, 0.98, [], shown)
 

@@ -310,7 +310,8 @@ class OptimScene(NarratedScene):
                              f"grid are too jagged to read; use at least {MIN_GRID}")
         blown = [name for name in trace.compare if trace.runs[name].diverged]
         if blown:
-            raise ParamError("lr", f"at {trace.lr:g}, {' and '.join(blown)} diverge on the "
+            verb = "diverges" if len(blown) == 1 else "diverge"
+            raise ParamError("lr", f"at {trace.lr:g}, {' and '.join(blown)} {verb} on the "
                              f"{trace.surface} surface, and the video compares four runs that "
                              f"stay finite; use a rate below {trace.lr_limit:.3g} (the stable "
                              "limit of gradient descent at the minimum): the video shows "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from manim import ManimColor, MathTex, Mobject, Rectangle, Text, TexTemplate, interpolate_color
+from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 from manim.utils.rate_functions import there_and_back
 
 from scenes.shown import Ref
@@ -32,6 +33,20 @@ LABEL_SIZE = 24
 BODY_SIZE = 22
 CELL_TEXT_SIZE = 19  # about 14 px tall at 480p
 MIN_TEXT_HEIGHT = 0.16  # scene units: about 10 px at 480p, the smallest digit still readable
+
+
+
+def _generate_glyph_points(self: VMobjectFromSVGPath) -> VMobjectFromSVGPath:
+    """Each glyph of a Text or MathTex keeps its parsed SVG path after making its points, and
+    every copy (each Transform and FadeIn copies its mobjects) deep-copies that path again:
+    7 times the cost of the points. The path is needed once; drop it."""
+    _generate_points(self)
+    self.path_obj = None
+    return self
+
+
+_generate_points = VMobjectFromSVGPath.generate_points
+VMobjectFromSVGPath.generate_points = _generate_glyph_points  # type: ignore[method-assign]
 
 # Article class rather than manim's `standalone`, which needs texlive-latex-extra (+192 MB).
 TEX = TexTemplate(documentclass=r"\documentclass{article}")

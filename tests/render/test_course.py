@@ -87,6 +87,15 @@ def test_a_good_manifest_checks_out(tmp_path, capsys):
     assert code == 0 and "2 chapters, 2 scenes" in err
 
 
+def test_the_default_course_plays_every_lesson_with_a_scene_in_syllabus_order():
+    from render.manifest import DEFAULT_COURSE
+
+    course = load_course(DEFAULT_COURSE)
+    played = [scene.lesson for chapter in course.chapters for scene in chapter.scenes]
+    assert played == [name for name, lesson in LESSONS.items() if lesson.scene]
+    assert played[0] == "backprop"  # the syllabi open with feed-forward networks
+
+
 @pytest.fixture(scope="module")
 def job(tmp_path_factory):
     cache = tmp_path_factory.mktemp("speech")
