@@ -255,6 +255,7 @@ class OptimTrace(Trace):
     large_lr_diverged: bool
     large_lr_steps_taken: int
     large_lr_final_loss: float
+    rmsprop_first_longer: bool  # RMSProp's first step outruns the rate (s starts at zero)
 
 
 def optimize(surface: str = "quadratic", optimizer: str = "sgd", lr: float = 0.1,
@@ -385,6 +386,8 @@ def video_keys(surface: str, optimizer: str, start: np.ndarray, steps: int, h: H
         large_lr_case=case, large_lr_path=a(big.path), large_lr_loss=a(big.losses),
         large_lr_diverged=big.diverged, large_lr_steps_taken=len(big.grads),
         large_lr_final_loss=float(big.losses[-1]),
+        rmsprop_first_longer=bool(len(runs["rmsprop"].updates) > 0 and np.all(
+            np.abs(runs["rmsprop"].updates[0]) > h.lr * (1 + 1e-9))),
     )
 
 

@@ -349,3 +349,12 @@ def test_the_video_keys_are_json_ready():
     assert data["saddles"] == [] and data["large_lr_case"] == "adaptive"
     assert data["diverged_at"] == DIVERGED_AT and isinstance(data["large_lr_diverged"], bool)
     assert LESSON.run({"lr": 0.0, "steps": 2}).to_dict()["large_lr_factor"] is None  # inf
+
+
+@pytest.mark.parametrize("alpha,longer", [(0.99, True), (0.5, True), (0.0, False)])
+def test_rmsprop_first_step_outruns_the_rate_only_when_s_remembers(alpha, longer):
+    trace = LESSON.run({"alpha": alpha})
+    first = np.abs(trace.runs["rmsprop"].updates[0])
+    assert trace.rmsprop_first_longer is longer
+    # s_1 = (1 - alpha) g^2, so the first step is lr / sqrt(1 - alpha) along each coordinate
+    assert_close(first, np.full(2, trace.lr / np.sqrt(1 - alpha)), rtol=1e-6)
