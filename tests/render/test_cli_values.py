@@ -83,7 +83,12 @@ def test_every_lesson_prints_valid_json_with_its_defaults(capsys, name):
     assert "NaN" not in out and "Infinity" not in out
 
 
-def test_a_lesson_without_a_scene_says_so(capsys):
-    code, out, err = run(capsys, "scene", "bptt")
-    assert code == 2 and out == ""
-    assert "lesson 'bptt' has numbers but no scene yet; try `lecture values bptt`" in err
+def test_a_lesson_without_a_scene_says_so():
+    from render.errors import UserError
+    from render.lessons import LESSONS, Lesson
+
+    numbers_only = Lesson("numbers", engine=LESSONS["bptt"].model)  # how a new lesson starts
+    assert numbers_only.model is LESSONS["bptt"].model
+    with pytest.raises(UserError, match=r"lesson 'numbers' has numbers but no scene yet; "
+                                        r"try `lecture values numbers`"):
+        numbers_only.scene_class()

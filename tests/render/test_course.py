@@ -69,8 +69,6 @@ def write(folder, text, name="course.toml"):
     (("[[chapters]]\nid = \"max\"", "[[chapters]\nid = \"max\""), "not valid TOML"),
     (('lesson = "pooling"\n[[chapters]]', 'lesson = "pooling"\nrepeat = 2\n[[chapters]]'),
      "chapter 'max', scene 1: unknown key 'repeat'; allowed: lesson, set"),
-    (('lesson = "pooling"\n[[chapters]]', 'lesson = "bptt"\n[[chapters]]'),
-     "lesson: 'bptt' has no scene yet"),
 ])
 def test_manifest_errors_name_the_place(tmp_path, capsys, change, message):
     old, new = change
@@ -80,6 +78,16 @@ def test_manifest_errors_name_the_place(tmp_path, capsys, change, message):
     assert code == 2 and message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert sorted(p.name for p in manifest.parent.iterdir()) == ["course.toml"]
+
+
+def test_a_lesson_with_numbers_but_no_scene_is_named(tmp_path, capsys, monkeypatch):
+    from render.lessons import Lesson
+
+    monkeypatch.setitem(LESSONS, "numbers", Lesson("numbers", engine=LESSONS["bptt"].model))
+    manifest = write(tmp_path / "c", TWO_CHAPTERS.replace('lesson = "pooling"\n[[chapters]]',
+                                                          'lesson = "numbers"\n[[chapters]]', 1))
+    code, _, err = run(capsys, "course", "check", str(manifest))
+    assert code == 2 and "chapter 'max', scene 1: lesson: 'numbers' has no scene yet" in err, err
 
 
 def test_a_good_manifest_checks_out(tmp_path, capsys):
