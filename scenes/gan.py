@@ -52,6 +52,8 @@ from scenes.widgets.axes import Plot
 from scenes.widgets.heatmap import ColorLegend
 
 MAX_SHOWN = 41  # snapshots animated per run (first and last kept); more are subsampled evenly
+NS_BARS = 1.2  # the width beside the -log D plot for the two gradient bars
+NS_CAP = 10.0  # the |slope| that fills a bar: -log D's at D = 0.1
 MIN_SNAPSHOTS = 4  # three training cues, each moving on by at least one snapshot
 SHOWN_SAMPLES = 3  # samples of the example batch whose D(x) is written
 ARC_ROOM = 0.8  # above the networks' diagram: what each loss updates, the gradient's way back
@@ -256,8 +258,8 @@ class GanScene(NarratedScene):
     LABELS = ("title", "real_points", "fake_points", "noise", "generator", "discriminator",
               "probability", "map_real", "map_fake", "batch_real", "batch_fake", "batch_mean",
               "updates_d", "updates_g", "held", "ns_x", "ns_y", "saturating", "non_saturating",
-              "this_step", "steps_axis", "losses", "distance", "floor", "step", "modes",
-              "run_normal", "run_collapse")
+              "this_step", "ns_gradient", "steps_axis", "losses", "distance", "floor", "step",
+              "modes", "run_normal", "run_collapse")
     HANDOUT = ("example_step.d_loss", "example_step.g_loss", "distance_floor",
                "max_modes_covered", "contrast_max_modes_covered")
     EXAMPLES = (
@@ -391,7 +393,7 @@ class GanScene(NarratedScene):
                       self.reveal(field.real, field.dot_opacity, field.get_center()),
                       run_time=slot.share(0.5))
             self.until(slot, 0.55)
-            self.play(theme.pulse(field.real, 1.08), run_time=slot.share(0.15, 1.0))
+            self.play(theme.pulse(field.real, 1.08), run_time=slot.share(0.25))
 
         self.chart = chart = self.diagram()
         with self.cue("players") as slot:
@@ -406,10 +408,10 @@ class GanScene(NarratedScene):
             self.play(GrowArrow(chart.arrows[2]), FadeIn(chart.out), run_time=slot.share(0.08))
             self.until(slot, 0.6)
             self.play(theme.pulse(chart.d_box, 1.15), theme.pulse(field.real, 1.08),
-                      run_time=slot.share(0.1, 1.0))
+                      run_time=slot.share(0.14))
             self.until(slot, 0.8)
             self.play(theme.pulse(chart.g_box, 1.15), theme.pulse(field.fake, 1.15),
-                      run_time=slot.share(0.1, 1.0))
+                      run_time=slot.share(0.14))
 
         with self.cue("d_map") as slot:
             grid0 = self.main.grid(0)
@@ -565,10 +567,11 @@ class GanScene(NarratedScene):
     def why_non_saturating(self) -> None:
         region = Region("ns", self.right.left, self.right.right, self.regions.footer.bottom,
                         self.chart.get_bottom()[1] - 0.25)
-        plot = Plot((0, 1, 0.5), (-4, 4, 2), width=region.width, height=region.height,
+        plot = Plot((0, 1, 0.5), (-4, 4, 2), width=region.width - NS_BARS, height=region.height,
                     x_caption=self.label("ns_x", theme.BODY_SIZE),
                     y_caption=self.label("ns_y", theme.BODY_SIZE))
         region.fit(plot)
+        plot.align_to([region.left, 0, 0], LEFT)
         xs = np.linspace(0.02, 0.98, 97)
         flat = plot.curve(xs, np.log1p(-xs), color=theme.NEGATIVE)
         steep = plot.curve(xs, -np.log(xs), color=FAKE_COLOR)
@@ -592,6 +595,8 @@ class GanScene(NarratedScene):
         d = ValueTracker(0.6)
         slopes = VGroup(self.tangent(plot, d, np.log1p, lambda x: -1 / (1 - x), theme.NEGATIVE),
                         self.tangent(plot, d, lambda x: -np.log(x), lambda x: -1 / x, FAKE_COLOR))
+        bars = self.gradient_bars(plot, region, d)
+        slopes.add(bars)
         with self.cue("non_saturating") as slot:
             self.play(self.fade_out(self.table_parts), run_time=slot.share(0.08))
             self.play(Create(plot.axes), FadeIn(plot.x_ticks, plot.y_ticks, plot.x_caption,
@@ -607,6 +612,25 @@ class GanScene(NarratedScene):
                       run_time=slot.share(0.12))
         self.ns_parts = VGroup(plot, flat, steep, flat_name, steep_name, zone, mark, mark_name,
                                slopes)
+
+    def gradient_bars(self, plot: Plot, region: Region, at: ValueTracker) -> VGroup:
+        """How much gradient each loss sends back at the tracker's D: |slope| as a bar (capped
+        at NS_CAP), blue for log(1 - D), orange for -log D."""
+        bottom, top = plot.c2p(0, -4)[1], plot.c2p(0, 4)[1]
+        caption = self.label("ns_gradient", theme.BODY_SIZE)
+        caption.move_to([region.right - NS_BARS / 2, top + 0.1, 0])
+
+        def bar(slope: Callable[[float], float], color: theme.ManimColor, x: float) -> VMobject:
+            def draw() -> Rectangle:
+                height = (top - bottom) * min(abs(slope(at.get_value())), NS_CAP) / NS_CAP
+                return Rectangle(width=0.32, height=max(height, 0.02), stroke_width=0,
+                                 fill_color=color, fill_opacity=0.9
+                                 ).move_to([x, bottom + max(height, 0.02) / 2, 0])
+            return always_redraw(draw)
+
+        left = region.right - NS_BARS * 0.7
+        return VGroup(caption, bar(lambda x: 1 / (1 - x), theme.NEGATIVE, left),
+                      bar(lambda x: 1 / x, FAKE_COLOR, left + 0.45))
 
     @staticmethod
     def tangent(plot: Plot, at: ValueTracker, f: Callable[[float], float],
