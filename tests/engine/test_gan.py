@@ -75,11 +75,7 @@ def test_training_steps_match_pytorch_autograd_and_adam(data, hidden, batch, lr_
         step = train_step(g, d, g_state, d_state, real, z, lr_g, lr_d)
 
         # PyTorch, as in its DCGAN example: D on real and detached fake, then G through new D
-        fake = torch_mlp(tg, torch.tensor(z), "tanh")
-        a_real = torch_mlp(td, torch.tensor(real), "leaky")
-        a_fake = torch_mlp(td, fake.detach(), "leaky")
-        d_loss = (F.binary_cross_entropy_with_logits(a_real, torch.ones_like(a_real))
-                  + F.binary_cross_entropy_with_logits(a_fake, torch.zeros_like(a_fake)))
+        fake, d_loss = torch_d_loss(tg, td, real, z)
         opt_d.zero_grad()
         d_loss.backward()
         assert step.d_loss == pytest.approx(d_loss.item(), rel=1e-12)
@@ -279,11 +275,7 @@ def replay_in_torch(trace, until):
         real = sample_data(real_rng, dataset, trace.batch_size)
         z = noise_rng.standard_normal((trace.batch_size, trace.noise_dim))
         yield step, real, z, tg, td, opt_g, opt_d
-        fake = torch_mlp(tg, torch.tensor(z), "tanh")
-        a_real = torch_mlp(td, torch.tensor(real), "leaky")
-        a_fake = torch_mlp(td, fake.detach(), "leaky")
-        d_loss = (F.binary_cross_entropy_with_logits(a_real, torch.ones_like(a_real))
-                  + F.binary_cross_entropy_with_logits(a_fake, torch.zeros_like(a_fake)))
+        fake, d_loss = torch_d_loss(tg, td, real, z)
         opt_d.zero_grad()
         d_loss.backward()
         opt_d.step()
@@ -292,6 +284,15 @@ def replay_in_torch(trace, until):
         opt_g.zero_grad()
         g_loss.backward()
         opt_g.step()
+
+
+def torch_d_loss(tg, td, real, z):
+    """G's samples, and D's loss on the real batch and on those samples (detached)."""
+    fake = torch_mlp(tg, torch.tensor(z), "tanh")
+    a_real = torch_mlp(td, torch.tensor(real), "leaky")
+    a_fake = torch_mlp(td, fake.detach(), "leaky")
+    return fake, (F.binary_cross_entropy_with_logits(a_real, torch.ones_like(a_real))
+                  + F.binary_cross_entropy_with_logits(a_fake, torch.zeros_like(a_fake)))
 
 
 def d_of(td, x):
