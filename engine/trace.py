@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import json
 import math
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+
+
+# Traces cross process boundaries (a course renders its scenes in worker processes); a read-only
+# mapping inside one pickles as the dict it wraps, and comes back read-only.
+def read_only(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+copyreg.pickle(MappingProxyType, lambda proxy: (read_only, (dict(proxy),)))
 
 
 def frozen_array(values: Any) -> np.ndarray:

@@ -1,9 +1,13 @@
 """engine/ is pure: NumPy and the standard library only, no manim, no files, no global RNG."""
 
 import ast
+import importlib
+import pickle
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 ALLOWED = set(sys.stdlib_module_names) | {"numpy", "engine"}
@@ -39,3 +43,15 @@ def test_engine_never_uses_global_random_state():
         for banned in ("np.random.seed", "np.random.rand(", "np.random.randn(",
                        "np.random.normal(", "np.random.uniform(", "import random\n"):
             assert banned not in text, f"{path.name} uses {banned!r}"
+
+
+LESSON_MODULES = sorted(path.stem for path in ENGINE.glob("*.py")
+                        if "\nLESSON = LessonModel(" in path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("module", LESSON_MODULES)
+def test_every_trace_survives_the_trip_to_a_worker_process(module):
+    """A course build pickles each scene's trace for its worker: read-only mappings included."""
+    trace = importlib.import_module(f"engine.{module}").LESSON.run({})
+    back = pickle.loads(pickle.dumps(trace))
+    assert back.to_dict() == trace.to_dict() and type(back) is type(trace)
