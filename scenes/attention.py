@@ -361,7 +361,6 @@ class AttentionScene(NarratedScene):
 
     # -- the lesson -----------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         self.intro()
         self.embed()

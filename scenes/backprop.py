@@ -259,7 +259,6 @@ class BackpropScene(NarratedScene):
 
     # -- the lesson ---------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         net = self.net
         self.add(self.title, *[c for c in net.captions if c is not None])

@@ -178,7 +178,6 @@ class BPTTScene(NarratedScene):
 
     # -- the lesson ---------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         self.add(self.title)
         self.unrolled()

@@ -172,7 +172,6 @@ class ConvolutionScene(NarratedScene):
 
     # -- the lesson ---------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         self.intro_and_kernel()
         self.worked_windows()

@@ -361,7 +361,6 @@ class GanScene(NarratedScene):
 
     # -- the lesson ---------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         self.meet_the_players()
         self.one_step()

@@ -289,7 +289,6 @@ class LSTMScene(NarratedScene):
 
     # -- the lesson -----------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         self.intro()
         self.cell_and_gates()

@@ -73,6 +73,10 @@ class NarratedScene(Scene):
         self.timeline: list[CueSlot] = []
         self.regions: Layout = layout()
 
+    def setup(self) -> None:
+        """Every lesson's frame starts from the theme's background (manim calls this first)."""
+        self.camera.background_color = theme.BACKGROUND
+
     @classmethod
     def check_trace(cls, trace: Trace) -> None:
         """Raise ParamError if the scene cannot draw this trace legibly (before any work)."""

@@ -615,7 +615,6 @@ class OptimScene(NarratedScene):
 
     # -- the lesson ---------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         t = self.trace
         self.add(self.title)

@@ -120,7 +120,6 @@ class PoolingScene(NarratedScene):
 
     # -- the lesson ---------------------------------------------------------------------------
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         self.layout()
         t = self.trace
         grid = self.input_grid

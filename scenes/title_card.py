@@ -22,7 +22,6 @@ class TitleCardScene(NarratedScene):
         super().__init__(trace=trace if trace is not None else EMPTY, **kwargs)
 
     def construct(self) -> None:
-        self.camera.background_color = theme.BACKGROUND
         body = self.regions.body
         course = self.label("course", theme.LABEL_SIZE, theme.MUTED)
         chapter = self.label("chapter", theme.TITLE_SIZE + 10, theme.INK)
